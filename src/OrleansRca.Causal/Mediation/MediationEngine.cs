@@ -1,0 +1,270 @@
+using System.Numerics.Tensors;
+using MathNet.Numerics.Statistics;
+using OrleansRca.Causal.Counterfactuals;
+using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Fitting;
+using OrleansRca.Causal.Models;
+
+namespace OrleansRca.Causal.Mediation;
+
+/// <summary>
+/// A prepared mediation problem: the fitted model, abducted noise, treated and untreated
+/// treatment columns, and the baseline world (all treatments untreated, every node natural).
+/// Immutable once built; the pieces below only read it, so they can run in parallel.
+/// </summary>
+public sealed class MediationProblem
+{
+    public CausalModel Model { get; }
+    public MediationPlan Plan { get; }
+    public MediationOptions Options { get; }
+    public int Rows { get; }
+    public double[][] Noise { get; }
+    /// <summary>Node-indexed values with every treatment untreated.</summary>
+    public double[][] Baseline { get; }
+    public double[][] Treated { get; }
+    public double[][] Untreated { get; }
+    /// <summary>Per treatment: Σ_rows (treated − untreated), the closed form's only data dependence.</summary>
+    public double[] DeltaSums { get; }
+
+    internal MediationProblem(CausalModel model, MediationPlan plan, MediationOptions options, DataTable data)
+    {
+        Model = model;
+        Plan = plan;
+        Options = options;
+        Rows = data.Rows;
+        var g = model.Graph;
+        var columns = g.Names.Select(n => data[n]).ToArray();
+        Untreated = plan.Treatments.Select(t => options.Untreated.Apply(columns[t])).ToArray();
+        Treated = plan.Treatments.Select(t => options.Treated.Apply(columns[t])).ToArray();
+        DeltaSums = Treated.Select((tr, i) => TensorPrimitives.Sum(tr) - TensorPrimitives.Sum(Untreated[i])).ToArray();
+        Noise = Propagator.Abduct(model, columns, options.MaxParallelism);
+
+        var values = new double[g.Count][];
+        for (var i = 0; i < plan.Treatments.Length; i++) values[plan.Treatments[i]] = Untreated[i];
+        var rest = g.TopologicalOrder.Where(v => values[v] is null).ToArray();
+        Propagator.Propagate(model, rest, Noise, values!, Rows, options.MaxParallelism);
+        Baseline = values;
+    }
+}
+
+/// <summary>The result of treating one treatment alone: every mediator's natural treated value and the outcome's total-effect sum.</summary>
+public sealed record TreatmentRun(int Treatment, double[]?[] MediatorValues, double TotalEffectSum);
+
+/// <summary>
+/// Generalized mediation (Casadei et al. 2025, eq. 4; contract section 5), in pieces that a cluster
+/// can schedule: <see cref="Prepare"/>, then <see cref="RunTreatment"/> per treatment, then
+/// <see cref="RunPair"/> per pair and <see cref="RunDirect"/> per treatment. <see cref="Run"/>
+/// composes them on one machine.
+/// </summary>
+public static class MediationEngine
+{
+    /// <summary>Fits nodes without a mechanism, abducts noise and builds the baseline world.</summary>
+    public static MediationProblem Prepare(CausalModel model, DataTable data, MediationOptions options)
+    {
+        if (data.Rows == 0) throw new InputException("the data have no rows");
+        var plan = MediationPlan.Create(model, options);
+        var fitted = LeastSquares.FitMissing(model, data);
+        return new MediationProblem(fitted, plan, options, data);
+    }
+
+    /// <summary>Step 2 for one treatment: T_i treated, the other treatments untreated.</summary>
+    public static TreatmentRun RunTreatment(MediationProblem problem, int treatmentPosition)
+    {
+        var plan = problem.Plan;
+        var t = plan.Treatments[treatmentPosition];
+        var values = (double[]?[])problem.Baseline.Clone();
+        values[t] = problem.Treated[treatmentPosition];
+        Propagator.Propagate(problem.Model, plan.TreatmentCut[treatmentPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism);
+        var mediators = new double[]?[plan.Mediators.Length];
+        for (var j = 0; j < mediators.Length; j++)
+            mediators[j] = plan.Reaches[treatmentPosition, j] ? values[plan.Mediators[j]] : null;
+        return new TreatmentRun(treatmentPosition, mediators, DifferenceSum(values[plan.Outcome]!, problem.Baseline[plan.Outcome]));
+    }
+
+    /// <summary>Step 3 for one pair: Σ_rows of NIE(T_i, M_j), given M_j's treated values from <see cref="RunTreatment"/> (null: T_i cannot move M_j).</summary>
+    public static double RunPair(MediationProblem problem, int mediatorPosition, double[]? mediatorValues)
+    {
+        if (mediatorValues is null) return 0;
+        var plan = problem.Plan;
+        var values = (double[]?[])problem.Baseline.Clone();
+        values[plan.Mediators[mediatorPosition]] = mediatorValues;
+        Propagator.Propagate(problem.Model, plan.MediatorCut[mediatorPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism);
+        return DifferenceSum(values[plan.Outcome]!, problem.Baseline[plan.Outcome]);
+    }
+
+    /// <summary>Σ_rows of the natural direct effect: T_i treated, every mediator held at its untreated natural value.</summary>
+    public static double RunDirect(MediationProblem problem, int treatmentPosition)
+    {
+        var plan = problem.Plan;
+        var values = (double[]?[])problem.Baseline.Clone();
+        values[plan.Treatments[treatmentPosition]] = problem.Treated[treatmentPosition];
+        Propagator.Propagate(problem.Model, plan.DirectCut[treatmentPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism);
+        return DifferenceSum(values[plan.Outcome]!, problem.Baseline[plan.Outcome]);
+    }
+
+    private static double DifferenceSum(double[] a, double[] b) =>
+        ReferenceEquals(a, b) ? 0 : TensorPrimitives.Sum(a) - TensorPrimitives.Sum(b);
+
+    /// <summary>Closed-form coefficients where they apply (NaN where a relevant mechanism is not linear).</summary>
+    public sealed record LinearCoefficients(double[,] Nie, double[] Total, double[] Direct);
+
+    public static LinearCoefficients Coefficients(CausalModel model, MediationPlan plan)
+    {
+        var treatments = plan.Treatments.ToHashSet();
+        var mediators = plan.Mediators;
+        var fromMediator = mediators.Select(m => LinearPaths.Coefficients(model, m, treatments)[plan.Outcome]).ToArray();
+        var nie = new double[plan.Treatments.Length, mediators.Length];
+        var total = new double[plan.Treatments.Length];
+        var direct = new double[plan.Treatments.Length];
+        var treatmentsAndMediators = treatments.Union(mediators).ToHashSet();
+        for (var i = 0; i < plan.Treatments.Length; i++)
+        {
+            var fromTreatment = LinearPaths.Coefficients(model, plan.Treatments[i], treatments);
+            total[i] = fromTreatment[plan.Outcome];
+            direct[i] = LinearPaths.Coefficients(model, plan.Treatments[i], treatmentsAndMediators)[plan.Outcome];
+            for (var j = 0; j < mediators.Length; j++)
+            {
+                var a = fromTreatment[mediators[j]];
+                // An exact zero on either leg (no path, or linear paths that cancel) zeroes the NIE whatever
+                // the other leg is; test first because NaN * 0 is NaN.
+                nie[i, j] = a == 0 || fromMediator[j] == 0 ? 0 : a * fromMediator[j];
+            }
+        }
+        return new LinearCoefficients(nie, total, direct);
+    }
+
+    /// <summary>Runs the whole analysis on this machine (pairs in parallel), with optional bootstrap intervals.</summary>
+    public static MediationResult Run(CausalModel model, DataTable data, MediationOptions options, IProgress<double>? progress = null)
+    {
+        var point = RunOnce(model, data, options, progress is null ? null : new ScaledProgress(progress, 0, options.Bootstrap > 0 ? 0.2 : 1));
+        if (options.Bootstrap <= 0) return point;
+        return WithBootstrap(point, model, data, options, progress);
+    }
+
+    private static MediationResult RunOnce(CausalModel model, DataTable data, MediationOptions options, IProgress<double>? progress)
+    {
+        if (data.Rows == 0) throw new InputException("the data have no rows");
+        var plan = MediationPlan.Create(model, options);
+        var fitted = LeastSquares.FitMissing(model, data);
+        var linear = Coefficients(fitted, plan);
+        var nT = plan.Treatments.Length;
+        var nM = plan.Mediators.Length;
+
+        bool UseClosedForm(double c) => options.Engine switch
+        {
+            EffectEngine.General => false,
+            EffectEngine.Linear => double.IsNaN(c) ? throw new InputException("--engine linear: a mechanism on a path of the analysis is not linear") : true,
+            _ => !double.IsNaN(c),
+        };
+
+        var nieSum = new double[nT, nM];
+        var method = new string[nT, nM];
+        var teSum = new double[nT];
+        var ndeSum = new double[nT];
+        var deltas = new double[nT];
+        var needsGeneral = false;
+        for (var i = 0; i < nT; i++)
+        {
+            needsGeneral |= !UseClosedForm(linear.Total[i]) || !UseClosedForm(linear.Direct[i]);
+            for (var j = 0; j < nM; j++) needsGeneral |= !UseClosedForm(linear.Nie[i, j]);
+        }
+
+        MediationProblem? problem = null;
+        if (needsGeneral)
+        {
+            problem = new MediationProblem(fitted, plan, options, data);
+            deltas = problem.DeltaSums;
+        }
+        else
+        {
+            var columns = fitted.Graph.Names.Select(n => data[n]).ToArray();
+            for (var i = 0; i < nT; i++)
+            {
+                var observed = columns[plan.Treatments[i]];
+                deltas[i] = TensorPrimitives.Sum(options.Treated.Apply(observed)) - TensorPrimitives.Sum(options.Untreated.Apply(observed));
+            }
+        }
+        progress?.Report(0.1);
+
+        var done = 0;
+        var work = nT * (nM + 1);
+        void Step() => progress?.Report(0.1 + 0.9 * Interlocked.Increment(ref done) / work);
+
+        Parallel.For(0, nT, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, i =>
+        {
+            var closedTotal = UseClosedForm(linear.Total[i]);
+            var run = problem is not null && (!closedTotal || Enumerable.Range(0, nM).Any(j => !UseClosedForm(linear.Nie[i, j])))
+                ? RunTreatment(problem, i) : null;
+            teSum[i] = closedTotal ? linear.Total[i] * deltas[i] : run!.TotalEffectSum;
+            ndeSum[i] = UseClosedForm(linear.Direct[i]) ? linear.Direct[i] * deltas[i] : RunDirect(problem!, i);
+            Step();
+            for (var j = 0; j < nM; j++)
+            {
+                if (UseClosedForm(linear.Nie[i, j]))
+                {
+                    nieSum[i, j] = linear.Nie[i, j] * deltas[i];
+                    method[i, j] = "linear";
+                }
+                else
+                {
+                    nieSum[i, j] = RunPair(problem!, j, run!.MediatorValues[j]);
+                    method[i, j] = "general";
+                }
+                Step();
+            }
+        });
+
+        return Assemble(fitted, plan, options, data.Rows, nieSum, method, teSum, ndeSum);
+    }
+
+    /// <summary>Turns per-row sums into the result (mean = total / rows).</summary>
+    public static MediationResult Assemble(CausalModel model, MediationPlan plan, MediationOptions options, int rows,
+        double[,] nieSum, string[,] method, double[] teSum, double[] ndeSum)
+    {
+        var names = model.Graph.Names;
+        var nie = new List<PairEffect>();
+        for (var i = 0; i < plan.Treatments.Length; i++)
+            for (var j = 0; j < plan.Mediators.Length; j++)
+                nie.Add(new PairEffect(names[plan.Treatments[i]], names[plan.Mediators[j]], nieSum[i, j] / rows, nieSum[i, j], method[i, j]));
+        var effects = plan.Treatments.Select((t, i) => new TreatmentEffect(names[t], teSum[i] / rows, teSum[i], ndeSum[i] / rows, ndeSum[i])).ToList();
+        return new MediationResult(names[plan.Outcome], rows, options.Treated.ToString(), options.Untreated.ToString(), nie, effects);
+    }
+
+    private static MediationResult WithBootstrap(MediationResult point, CausalModel model, DataTable data, MediationOptions options, IProgress<double>? progress)
+    {
+        var b = options.Bootstrap;
+        var nie = new double[point.Nie.Count][];
+        var te = new double[point.Effects.Count][];
+        var nde = new double[point.Effects.Count][];
+        for (var k = 0; k < nie.Length; k++) nie[k] = new double[b];
+        for (var k = 0; k < te.Length; k++) { te[k] = new double[b]; nde[k] = new double[b]; }
+        var single = options with { Bootstrap = 0, MaxParallelism = 1 };
+        var done = 0;
+        Parallel.For(0, b, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, s =>
+        {
+            // One generator per resample, seeded from (seed, s): the same intervals however threads interleave.
+            var random = new Random(HashCode.Combine(options.Seed, s, 0x5eed));
+            var rows = new int[data.Rows];
+            for (var r = 0; r < rows.Length; r++) rows[r] = random.Next(data.Rows);
+            var result = RunOnce(model, data.SelectRows(rows), single, null);
+            for (var k = 0; k < nie.Length; k++) nie[k][s] = result.Nie[k].Mean;
+            for (var k = 0; k < te.Length; k++) { te[k][s] = result.Effects[k].TeMean; nde[k][s] = result.Effects[k].NdeMean; }
+            progress?.Report(0.2 + 0.8 * Interlocked.Increment(ref done) / b);
+        });
+        var alpha = (1 - options.Confidence) / 2;
+        Interval Percentiles(double[] values) => new(
+            Statistics.QuantileCustom(values, alpha, QuantileDefinition.R7),
+            Statistics.QuantileCustom(values, 1 - alpha, QuantileDefinition.R7));
+        return point with
+        {
+            Nie = point.Nie.Select((p, k) => p with { MeanInterval = Percentiles(nie[k]) }).ToList(),
+            Effects = point.Effects.Select((e, k) => e with { TeInterval = Percentiles(te[k]), NdeInterval = Percentiles(nde[k]) }).ToList(),
+            BootstrapSamples = b,
+        };
+    }
+
+    private sealed class ScaledProgress(IProgress<double> inner, double offset, double scale) : IProgress<double>
+    {
+        public void Report(double value) => inner.Report(offset + scale * value);
+    }
+}

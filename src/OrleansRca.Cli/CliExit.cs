@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansRca.Causal;
+
+namespace OrleansRca.Cli;
+
+/// <summary>Exit codes of the contract (section 4) and the one place exceptions become them.</summary>
+public static class CliExit
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+
+    /// <summary>Runs a verb body: InputException (and unreadable files) give 2, anything else 1.</summary>
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(cancellationToken);
+        }
+        catch (InputException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("cancelled");
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"failed: {e}");
+            return Failure;
+        }
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>With --format json, standard output holds exactly this one document.</summary>
+    public static void WriteJson(JsonNode document) => Console.Out.WriteLine(document.ToJsonString(Indented));
+}

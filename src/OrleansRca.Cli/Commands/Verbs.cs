@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace OrleansRca.Cli.Commands;
+
+/// <summary>Every verb of the contract's section 4, one file each.</summary>
+public static class Verbs
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return MarginalsCommand.Create();
+        yield return DisentangleCommand.Create();
+    }
+}
