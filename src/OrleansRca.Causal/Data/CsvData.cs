@@ -30,6 +30,8 @@ public static class CsvData
 
     public static DataTable Read(TextReader text, IReadOnlyList<string> requiredColumns, IReadOnlyList<NodeType>? types, string source)
     {
+        if (text.Peek() < 0)
+            throw new InputException($"{source} is empty: it needs a header row and at least one data row");
         CsvDataReader csv;
         try
         {

@@ -95,7 +95,10 @@ public sealed class CausalGraph
             path.Add(current);
             current = parents[current].First(p => inDegree[p] > 0);
         }
-        var cycle = path.Skip(position[current]).Reverse().Select(i => names[i]).ToList();
+        var loop = path.Skip(position[current]).Reverse().ToList();
+        // Start at the lowest-index node so the message is the same however the walk began.
+        var first = loop.IndexOf(loop.Min());
+        var cycle = loop.Skip(first).Concat(loop.Take(first)).Select(i => names[i]).ToList();
         cycle.Add(cycle[0]);
         throw new InputException($"the graph has a cycle: {string.Join(" -> ", cycle)}");
     }
