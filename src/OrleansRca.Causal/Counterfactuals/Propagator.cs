@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Counterfactuals;
@@ -42,11 +43,14 @@ public static class Propagator
     }
 
     /// <summary>
-    /// Computes <paramref name="nodes"/> (in topological order) as x = f(parents) + u into fresh
-    /// arrays in <paramref name="values"/>. Every parent of a listed node must either be listed
-    /// earlier or already have a column in <paramref name="values"/> (a baseline or a forced value).
+    /// Computes <paramref name="nodes"/> (in topological order) as x = f(parents) + u. Every parent of
+    /// a listed node must either be listed earlier or already have a column in <paramref name="values"/>
+    /// (a baseline or a forced value). Listed nodes in <paramref name="keep"/> (all when null) get fresh
+    /// full-length arrays in <paramref name="values"/>; the others live only in per-chunk scratch
+    /// buffers, which saves memory and bandwidth when only a few results are wanted.
     /// </summary>
-    public static void Propagate(CausalModel model, IReadOnlyList<int> nodes, IReadOnlyList<double[]?> noise, double[]?[] values, int rows, int maxParallelism = -1)
+    public static void Propagate(CausalModel model, IReadOnlyList<int> nodes, IReadOnlyList<double[]?> noise, double[]?[] values, int rows,
+        int maxParallelism = -1, IReadOnlySet<int>? keep = null)
     {
         var g = model.Graph;
         var listed = new HashSet<int>();
@@ -56,17 +60,37 @@ public static class Propagator
                 if (!listed.Contains(p) && values[p] is null)
                     throw new ArgumentException($"parent '{g.Names[p]}' of '{g.Names[v]}' has no values and is not propagated before it");
             if (noise[v] is null) throw new ArgumentException($"node '{g.Names[v]}' has no noise");
+            if (values[v] is not null && listed.Contains(v)) throw new ArgumentException($"node '{g.Names[v]}' is listed twice");
             listed.Add(v);
-            values[v] = new double[rows];
+            values[v] = keep is null || keep.Contains(v) ? new double[rows] : null;
         }
-        var readOnly = (IReadOnlyList<double[]?>)values;
+        var scratchNodes = nodes.Where(v => values[v] is null).ToArray();
         ForEachChunk(rows, maxParallelism, (start, length) =>
         {
-            foreach (var v in nodes)
+            var local = new ReadOnlyMemory<double>[g.Count];
+            var scratch = new double[scratchNodes.Length][];
+            for (var k = 0; k < scratchNodes.Length; k++)
             {
-                var output = values[v]!.AsSpan(start, length);
-                model.EvaluateMechanism(v, ParentSlices(g.Parents[v], readOnly!, start, length), output);
-                TensorPrimitives.Add(output, noise[v]!.AsSpan(start, length), output);
+                scratch[k] = System.Buffers.ArrayPool<double>.Shared.Rent(length);
+                local[scratchNodes[k]] = scratch[k].AsMemory(0, length);
+            }
+            try
+            {
+                foreach (var v in nodes)
+                {
+                    var output = values[v] is { } full ? full.AsMemory(start, length) : MemoryMarshal.AsMemory(local[v]);
+                    var parents = g.Parents[v];
+                    var slices = new ReadOnlyMemory<double>[parents.Length];
+                    for (var k = 0; k < parents.Length; k++)
+                        slices[k] = local[parents[k]].IsEmpty && values[parents[k]] is { } column ? column.AsMemory(start, length) : local[parents[k]];
+                    model.EvaluateMechanism(v, slices, output.Span);
+                    TensorPrimitives.Add(output.Span, noise[v]!.AsSpan(start, length), output.Span);
+                    local[v] = output;
+                }
+            }
+            finally
+            {
+                foreach (var buffer in scratch) System.Buffers.ArrayPool<double>.Shared.Return(buffer);
             }
         });
     }

@@ -19,6 +19,9 @@ public sealed class MediationPlan
     public int[][] DirectCut { get; }
     /// <summary>Per mediator: descendants that reach the outcome (step 3).</summary>
     public int[][] MediatorCut { get; }
+    /// <summary>Nodes whose full columns a treatment run must keep; the rest stay in chunk scratch.</summary>
+    public IReadOnlySet<int> MediatorsAndOutcome { get; }
+    public IReadOnlySet<int> OutcomeOnly { get; }
     /// <summary>Per treatment and mediator: whether the treatment can move the mediator at all.</summary>
     public bool[,] Reaches { get; }
 
@@ -31,6 +34,8 @@ public sealed class MediationPlan
         DirectCut = directCut;
         MediatorCut = mediatorCut;
         Reaches = reaches;
+        MediatorsAndOutcome = mediators.Append(outcome).ToHashSet();
+        OutcomeOnly = new HashSet<int> { outcome };
     }
 
     public static MediationPlan Create(CausalModel model, MediationOptions options)

@@ -7,7 +7,11 @@ public static class Verbs
 {
     public static IEnumerable<Command> All()
     {
+        yield return MediateCommand.Create();
+        yield return AnalyzeCommand.Create();
+        yield return GenerateCommand.Create();
         yield return MarginalsCommand.Create();
         yield return DisentangleCommand.Create();
+        yield return DimmEvalCommand.Create();
     }
 }
