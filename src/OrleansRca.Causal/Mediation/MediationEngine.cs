@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using MathNet.Numerics.Random;
 using MathNet.Numerics.Statistics;
 using OrleansRca.Causal.Counterfactuals;
 using OrleansRca.Causal.Data;
@@ -242,11 +243,7 @@ public static class MediationEngine
         var done = 0;
         Parallel.For(0, b, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, s =>
         {
-            // One generator per resample, seeded from (seed, s): the same intervals however threads interleave.
-            var random = new Random(HashCode.Combine(options.Seed, s, 0x5eed));
-            var rows = new int[data.Rows];
-            for (var r = 0; r < rows.Length; r++) rows[r] = random.Next(data.Rows);
-            var result = RunOnce(model, data.SelectRows(rows), single, null);
+            var result = RunOnce(model, data.SelectRows(BootstrapRows(options.Seed, s, data.Rows)), single, null);
             for (var k = 0; k < nie.Length; k++) nie[k][s] = result.Nie[k].Mean;
             for (var k = 0; k < te.Length; k++) { te[k][s] = result.Effects[k].TeMean; nde[k][s] = result.Effects[k].NdeMean; }
             progress?.Report(0.2 + 0.8 * Interlocked.Increment(ref done) / b);
@@ -261,6 +258,19 @@ public static class MediationEngine
             Effects = point.Effects.Select((e, k) => e with { TeInterval = Percentiles(te[k]), NdeInterval = Percentiles(nde[k]) }).ToList(),
             BootstrapSamples = b,
         };
+    }
+
+    /// <summary>
+    /// The rows of bootstrap resample <paramref name="sample"/>: drawn with replacement by a generator
+    /// seeded from (seed, sample) alone, so intervals are the same on every machine, however threads
+    /// or silos share the resamples.
+    /// </summary>
+    public static int[] BootstrapRows(int seed, int sample, int rows)
+    {
+        var random = new Xoshiro256StarStar(unchecked((int)(uint)(seed * 0x9E3779B1 ^ (sample + 1) * 0x85EBCA77)), threadSafe: false);
+        var result = new int[rows];
+        for (var r = 0; r < rows; r++) result[r] = random.Next(rows);
+        return result;
     }
 
     private sealed class ScaledProgress(IProgress<double> inner, double offset, double scale) : IProgress<double>
