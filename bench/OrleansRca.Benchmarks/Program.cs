@@ -100,7 +100,9 @@ foreach (var nodes in new[] { 20, 100 })
 }
 
 // 4. Discrete networks (DIMM), when the data folder has the BIF files.
-// DISCRETE-BENCH
+if (Directory.Exists(Path.Combine(dataDir, "bif")))
+    foreach (var (name, ms, note) in DiscreteBenchmarks.Run(dataDir, quick ? 5 : 15))
+        Report("discrete", name, ms, note);
 
 var md = new StringBuilder();
 md.AppendLine("# Benchmarks").AppendLine();

@@ -1,26 +1,17 @@
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Requests;
+using OrleansRca.Hosting;
 
 namespace OrleansRca.Cli;
 
-/// <summary>Where the CLI sends an analysis: the embedded silo by default, or a running cluster.</summary>
+/// <summary>Where the CLI sends an analysis: an embedded single silo by default, or a running cluster.</summary>
 public static class Analyses
 {
-    public static Task<JsonObject> RunAsync(string kind, JsonObject request, string? cluster, IProgress<double>? progress, CancellationToken cancellationToken)
+    public static async Task<JsonObject> RunAsync(string kind, JsonObject request, string? cluster, IProgress<double>? progress, CancellationToken cancellationToken)
     {
-        // TEMPORARY: runs the core in-process until the cluster runner lands.
-        _ = cluster;
-        cancellationToken.ThrowIfCancellationRequested();
-        return kind switch
-        {
-            "mediation" => Task.Run(() =>
-            {
-                var parsed = MediationRequest.Parse(request);
-                parsed.Validate();
-                return MediationEngine.Run(parsed.Model, parsed.Data, parsed.Options, progress).ToJson();
-            }, cancellationToken),
-            _ => throw new InvalidOperationException($"unknown analysis kind '{kind}'"),
-        };
+        // Everything checkable without a cluster is checked before one starts: bad input fails in milliseconds.
+        if (kind == "mediation") MediationRequest.Parse(request).Validate();
+        await using var runner = await RcaHost.StartRunnerAsync(cluster, cancellationToken);
+        return await runner.RunAsync(kind, request, progress, cancellationToken);
     }
 }

@@ -10,6 +10,7 @@ public static class Verbs
         yield return MediateCommand.Create();
         yield return AnalyzeCommand.Create();
         yield return GenerateCommand.Create();
+        yield return ServeCommand.Create();
         yield return MarginalsCommand.Create();
         yield return DisentangleCommand.Create();
         yield return DimmEvalCommand.Create();

@@ -42,7 +42,7 @@ public static class MediationTables
         foreach (var e in effects)
         {
             var te = Format(e["te_mean"]) + (e["te_mean_ci"] is JsonArray a ? $"\n[grey][[{Format(a[0])}, {Format(a[1])}]][/]" : "");
-            var nde = Format(e["nde_mean"]) + (e["nde_mean_ci"] is JsonArray b ? $"\n[grey][[{Format(b[0])}, {Format(b[1])}]][/]" : "");
+            var nde = Format(e["nde_mean"]) + (e["nde_mean_ci"] is JsonArray d ? $"\n[grey][[{Format(d[0])}, {Format(d[1])}]][/]" : "");
             totals.AddRow(Markup.Escape(e["treatment"]!.GetValue<string>()), te, Format(e["te_total"]), nde, Format(e["nde_total"]));
         }
         console.Write(totals);

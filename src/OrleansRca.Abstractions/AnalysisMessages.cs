@@ -1,0 +1,133 @@
+namespace OrleansRca.Abstractions;
+
+/// <summary>Where an analysis is (contract section 6: <c>queued|running|succeeded|failed</c>); <see cref="Unknown"/>: never submitted.</summary>
+[GenerateSerializer, Alias("rca.AnalysisStage")]
+public enum AnalysisStage
+{
+    Unknown,
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+public static class AnalysisStageText
+{
+    /// <summary>The contract's spelling of a stage.</summary>
+    public static string ToWire(this AnalysisStage stage) => stage switch
+    {
+        AnalysisStage.Queued => "queued",
+        AnalysisStage.Running => "running",
+        AnalysisStage.Succeeded => "succeeded",
+        AnalysisStage.Failed => "failed",
+        _ => "unknown",
+    };
+}
+
+/// <summary>Why an analysis failed: <see cref="BadInput"/> (the user's input; HTTP 400, CLI exit 2) or <see cref="Internal"/>.</summary>
+[GenerateSerializer, Immutable, Alias("rca.AnalysisError")]
+public sealed record AnalysisError([property: Id(0)] string Kind, [property: Id(1)] string Message)
+{
+    public const string BadInput = "bad_input";
+    public const string Internal = "internal";
+}
+
+/// <summary>The status document of one analysis; <see cref="ResultJson"/> is the CLI's JSON output once it succeeded.</summary>
+[GenerateSerializer, Immutable, Alias("rca.AnalysisStatus")]
+public sealed record AnalysisStatus(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] AnalysisStage Stage,
+    [property: Id(3)] double Progress,
+    [property: Id(4)] string? ResultJson,
+    [property: Id(5)] AnalysisError? Error)
+{
+    public bool IsDone => Stage is AnalysisStage.Succeeded or AnalysisStage.Failed;
+}
+
+/// <summary>What a silo needs to rebuild an analysis locally: the request as submitted (model, CSV text, options).</summary>
+[GenerateSerializer, Immutable, Alias("rca.AnalysisInputs")]
+public sealed record AnalysisInputs([property: Id(0)] string Kind, [property: Id(1)] string RequestJson);
+
+/// <summary>Fit one node's linear mechanism from its parents' columns (the data come from the silo's cache).</summary>
+[GenerateSerializer, Immutable, Alias("rca.NodeFitWork")]
+public sealed record NodeFitWork([property: Id(0)] string AnalysisId, [property: Id(1)] string Node);
+
+/// <summary>A fitted linear mechanism: one weight per parent, in the model's parent order.</summary>
+[GenerateSerializer, Immutable, Alias("rca.NodeFit")]
+public sealed record NodeFit(
+    [property: Id(0)] string Node,
+    [property: Id(1)] double Intercept,
+    [property: Id(2)] double[] Weights,
+    [property: Id(3)] string Silo);
+
+/// <summary>
+/// Propagation work on the fitted model (<see cref="FittedModelJson"/>: a model object whose every non-root
+/// node has a mechanism). Positions index the analysis plan's treatments and mediators.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("rca.PairWork")]
+public sealed record PairWork(
+    [property: Id(0)] string AnalysisId,
+    [property: Id(1)] string FittedModelJson,
+    [property: Id(2)] int Treatment,
+    [property: Id(3)] int Mediator);
+
+/// <summary>Σ over rows of NIE(T_i, M_j).</summary>
+[GenerateSerializer, Immutable, Alias("rca.PairSum")]
+public sealed record PairSum(
+    [property: Id(0)] int Treatment,
+    [property: Id(1)] int Mediator,
+    [property: Id(2)] double Sum,
+    [property: Id(3)] string Silo);
+
+/// <summary>Per-treatment propagation: the total effect and/or the natural direct effect (the ones without a closed form).</summary>
+[GenerateSerializer, Immutable, Alias("rca.TreatmentWork")]
+public sealed record TreatmentWork(
+    [property: Id(0)] string AnalysisId,
+    [property: Id(1)] string FittedModelJson,
+    [property: Id(2)] int Treatment,
+    [property: Id(3)] bool Total,
+    [property: Id(4)] bool Direct);
+
+/// <summary>Σ over rows of TE and NDE for one treatment (NaN for a sum that was not asked for).</summary>
+[GenerateSerializer, Immutable, Alias("rca.TreatmentSums")]
+public sealed record TreatmentSums(
+    [property: Id(0)] int Treatment,
+    [property: Id(1)] double TotalSum,
+    [property: Id(2)] double DirectSum,
+    [property: Id(3)] string Silo);
+
+/// <summary>Bootstrap resamples <c>[Start, Start + Count)</c> of an analysis.</summary>
+[GenerateSerializer, Immutable, Alias("rca.BootstrapWork")]
+public sealed record BootstrapWork(
+    [property: Id(0)] string AnalysisId,
+    [property: Id(1)] int Start,
+    [property: Id(2)] int Count);
+
+/// <summary>
+/// Per-resample means, row-major: resample r's values sit at <c>[r * Width, (r + 1) * Width)</c>, laid out as
+/// every NIE pair's mean (treatment-major, as in the result), then every TE mean, then every NDE mean.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("rca.BootstrapChunk")]
+public sealed record BootstrapChunk(
+    [property: Id(0)] int Start,
+    [property: Id(1)] int Count,
+    [property: Id(2)] int Width,
+    [property: Id(3)] double[] Means,
+    [property: Id(4)] string Silo);
+
+/// <summary>The analysis kinds of contract section 6 (<c>POST /v1/analyses/{kind}</c>) and which the cluster runs today.</summary>
+public static class AnalysisKinds
+{
+    public const string Mediation = "mediation";
+
+    /// <summary>Every kind the contract names (plus <c>marginals</c>, a CLI verb).</summary>
+    public static readonly IReadOnlyList<string> All = [Mediation, "localization", "mitigation", "disentanglement", "discovery", "marginals"];
+
+    /// <summary>The kinds the orchestrator can run now; the others are answered "not supported yet".</summary>
+    public static readonly IReadOnlyList<string> Supported = [Mediation];
+
+    public static bool IsKnown(string kind) => All.Contains(kind, StringComparer.Ordinal);
+
+    public static bool IsSupported(string kind) => Supported.Contains(kind, StringComparer.Ordinal);
+}

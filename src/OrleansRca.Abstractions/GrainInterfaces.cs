@@ -1,0 +1,89 @@
+using Orleans.Concurrency;
+
+namespace OrleansRca.Abstractions;
+
+/// <summary>
+/// One analysis (key: analysis id). Submit once, then poll <see cref="GetStatusAsync"/>: the work runs in
+/// the background, so no call waits for it (a grain call times out after 30 s by default).
+/// </summary>
+[Alias("rca.IAnalysisOrchestratorGrain")]
+public interface IAnalysisOrchestratorGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Validates and, if the input is good, persists and starts the analysis (status queued). Bad input
+    /// gives a failed status with a <c>bad_input</c> error and starts nothing. Submitting an id twice
+    /// returns the first analysis' status.
+    /// </summary>
+    [Alias("Submit")]
+    Task<AnalysisStatus> SubmitAsync(string kind, string requestJson);
+
+    /// <summary>Stage <see cref="AnalysisStage.Unknown"/> when the id was never submitted.</summary>
+    [AlwaysInterleave, Alias("GetStatus")]
+    Task<AnalysisStatus> GetStatusAsync();
+
+    /// <summary>The submitted request, for silos that cache it (interleaves with the running work, which waits on those silos).</summary>
+    [AlwaysInterleave, Alias("GetInputs")]
+    Task<AnalysisInputs> GetInputsAsync();
+
+    /// <summary>Diagnostics: the silo this activation lives on.</summary>
+    [AlwaysInterleave, Alias("GetSilo")]
+    Task<string> GetSiloAsync();
+}
+
+/// <summary>One node of one analysis (key: <see cref="GrainKeys.Node"/>): fits its own mechanism.</summary>
+[Alias("rca.ICausalNodeGrain")]
+public interface ICausalNodeGrain : IGrainWithStringKey
+{
+    [Alias("Fit"), ResponseTimeout("00:10:00")]
+    Task<NodeFit> FitAsync(NodeFitWork work);
+}
+
+/// <summary>One (treatment, mediator) pair of one analysis (key: <see cref="GrainKeys.Pair"/>).</summary>
+[Alias("rca.IMediationPairGrain")]
+public interface IMediationPairGrain : IGrainWithStringKey
+{
+    // Long rows x nodes propagations may exceed the default 30 s response timeout.
+    [Alias("Run"), ResponseTimeout("00:10:00")]
+    Task<PairSum> RunAsync(PairWork work);
+
+    [AlwaysInterleave, Alias("GetSilo")]
+    Task<string> GetSiloAsync();
+}
+
+/// <summary>One treatment of one analysis (key: <see cref="GrainKeys.Treatment"/>): total and natural direct effects.</summary>
+[Alias("rca.ITreatmentGrain")]
+public interface ITreatmentGrain : IGrainWithStringKey
+{
+    [Alias("Run"), ResponseTimeout("00:10:00")]
+    Task<TreatmentSums> RunAsync(TreatmentWork work);
+}
+
+/// <summary>A chunk of bootstrap resamples of one analysis (key: <see cref="GrainKeys.Bootstrap"/>).</summary>
+[Alias("rca.IBootstrapGrain")]
+public interface IBootstrapGrain : IGrainWithStringKey
+{
+    [Alias("Run"), ResponseTimeout("00:10:00")]
+    Task<BootstrapChunk> RunAsync(BootstrapWork work);
+}
+
+/// <summary>
+/// Grain keys. Analysis ids never contain '/', so "id/..." is unambiguous; pairs and treatments are keyed
+/// by plan position because node names may contain any character.
+/// </summary>
+public static class GrainKeys
+{
+    public static string Node(string analysisId, string node) => $"{analysisId}/{node}";
+
+    public static string Treatment(string analysisId, int treatment) => $"{analysisId}/t{treatment}";
+
+    public static string Pair(string analysisId, int treatment, int mediator) => $"{analysisId}/t{treatment}/m{mediator}";
+
+    public static string Bootstrap(string analysisId, int start) => $"{analysisId}/b{start}";
+
+    /// <summary>A fresh analysis id: 32 lower-case hex digits.</summary>
+    public static string NewAnalysisId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>Whether <paramref name="id"/> could name an analysis (ids are chosen by the server, never '/').</summary>
+    public static bool IsAnalysisId(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}

@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansRca.Abstractions;
+using OrleansRca.Causal;
+using OrleansRca.Causal.Requests;
+
+namespace OrleansRca.Hosting;
+
+/// <summary>The answer to a submission: <c>{"id", "status"}</c>.</summary>
+public sealed record SubmittedAnalysis(string Id, string Status);
+
+/// <summary>The status document of <c>GET /v1/analyses/{id}</c> (contract section 6).</summary>
+public sealed record AnalysisDocument(
+    string Id,
+    string Kind,
+    string Status,
+    double Progress,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonNode? Result,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AnalysisError? Error);
+
+/// <summary>The asynchronous analyses API: submit with POST, poll with GET.</summary>
+public static class AnalysesApi
+{
+    /// <summary>Problem details, OpenAPI and the cluster health check the API relies on.</summary>
+    public static IServiceCollection AddAnalysesApi(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        return services;
+    }
+
+    /// <summary>The whole HTTP surface of <c>serve</c>: <c>/v1/analyses</c>, <c>/openapi/v1.json</c>, <c>/healthz</c>.</summary>
+    public static IEndpointRouteBuilder MapAnalysesEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapOpenApi();
+        app.MapHealthChecks("/healthz");
+        // Seam: the observability issue maps /metrics here (it stays open like /healthz).
+        app.MapAnalysesApi();
+        return app;
+    }
+
+    public static RouteGroupBuilder MapAnalysesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/analyses").WithTags("Analyses");
+        // Seam: the API-key issue adds its endpoint filter (Authorization: Bearer) to this group.
+        group.MapPost("/{kind}", SubmitAsync)
+            .WithName("SubmitAnalysis")
+            .WithSummary("Submit an analysis; poll the Location it answers with.")
+            .Accepts<JsonObject>("application/json");
+        group.MapGet("/{id}", GetAsync)
+            .WithName("GetAnalysis")
+            .WithSummary("The status of an analysis, with its result once it succeeded.");
+        return group;
+    }
+
+    public static async Task<Results<Accepted<SubmittedAnalysis>, ProblemHttpResult>> SubmitAsync(
+        string kind, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
+    {
+        if (!AnalysisKinds.IsKnown(kind))
+            return Problem(StatusCodes.Status404NotFound, "Unknown analysis kind",
+                $"'{kind}' is not an analysis kind; use one of {string.Join(", ", AnalysisKinds.All)}");
+        if (!AnalysisKinds.IsSupported(kind))
+            return Problem(StatusCodes.Status400BadRequest, "Not supported yet",
+                $"analysis kind '{kind}' is not supported yet (supported: {string.Join(", ", AnalysisKinds.Supported)})");
+
+        string body;
+        try
+        {
+            using var reader = new StreamReader(http.Body, Encoding.UTF8);
+            body = await reader.ReadToEndAsync(cancellationToken);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's body size limit (413) and malformed framing (400).
+            return Problem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request", e.Message);
+        }
+        try
+        {
+            // Malformed JSON is answered here; the orchestrator validates the content.
+            RequestJson.ParseObject(body);
+        }
+        catch (InputException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Bad input", e.Message);
+        }
+
+        var id = GrainKeys.NewAnalysisId();
+        var status = await client.GetGrain<IAnalysisOrchestratorGrain>(id).SubmitAsync(kind, body);
+        if (status.Stage == AnalysisStage.Failed)
+            return Problem(status.Error?.Kind == AnalysisError.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
+                status.Error?.Kind == AnalysisError.BadInput ? "Bad input" : "Analysis failed", status.Error?.Message);
+        return TypedResults.Accepted($"/v1/analyses/{id}", new SubmittedAnalysis(id, status.Stage.ToWire()));
+    }
+
+    public static async Task<Results<Ok<AnalysisDocument>, ProblemHttpResult>> GetAsync(string id, IClusterClient client)
+    {
+        // Ids are ours; anything else is unknown without activating a grain for it.
+        if (!GrainKeys.IsAnalysisId(id)) return UnknownAnalysis(id);
+        var status = await client.GetGrain<IAnalysisOrchestratorGrain>(id).GetStatusAsync();
+        if (status.Stage == AnalysisStage.Unknown) return UnknownAnalysis(id);
+        var result = status.Stage == AnalysisStage.Succeeded && status.ResultJson is { } json ? JsonNode.Parse(json) : null;
+        return TypedResults.Ok(new AnalysisDocument(status.Id, status.Kind, status.Stage.ToWire(), status.Progress, result,
+            status.Stage == AnalysisStage.Failed ? status.Error : null));
+    }
+
+    private static ProblemHttpResult UnknownAnalysis(string id) =>
+        Problem(StatusCodes.Status404NotFound, "Unknown analysis", $"no analysis has the id '{id}'");
+
+    private static ProblemHttpResult Problem(int status, string title, string? detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+}
+
+/// <summary>Healthy when the cluster answers a management call listing at least one active silo.</summary>
+internal sealed class ClusterHealthCheck(IClusterClient client) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)
+                .WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            return hosts.Count > 0
+                ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)")
+                : HealthCheckResult.Unhealthy("the cluster has no active silo");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("the cluster does not answer", e);
+        }
+    }
+}

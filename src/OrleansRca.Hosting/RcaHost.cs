@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using OrleansRca.Causal;
+using OrleansRca.Grains;
+
+namespace OrleansRca.Hosting;
+
+/// <summary>
+/// The one place hosts are built: the embedded single silo of the CLI, an Orleans client of a running
+/// cluster, and the <c>serve</c> process (silo + HTTP API).
+/// </summary>
+public static class RcaHost
+{
+    public const string DefaultClusterId = "orleans-rca";
+    public const string DefaultServiceId = "orleans-rca";
+
+    /// <summary>
+    /// <paramref name="clusterAddress"/> null: starts an embedded single silo in this process (logging:
+    /// warnings and errors, to stderr only). Else connects a client to the gateway at <c>host:port</c>.
+    /// </summary>
+    public static Task<IAnalysisRunner> StartRunnerAsync(string? clusterAddress, CancellationToken cancellationToken) =>
+        StartConfiguredRunnerAsync(new RunnerOptions { ClusterAddress = clusterAddress }, cancellationToken);
+
+    /// <summary>As <see cref="StartRunnerAsync"/>, with the cluster id and service id of a running cluster.</summary>
+    public static async Task<IAnalysisRunner> StartConfiguredRunnerAsync(RunnerOptions options, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "rca" });
+        QuietLogging(builder.Logging);
+        // The CLI owns Ctrl+C; the embedded host must not install its own console handlers.
+        builder.Services.AddSingleton<IHostLifetime, NoConsoleLifetime>();
+        if (options.ClusterAddress is null)
+        {
+            // Free ports, so an embedded silo never collides with a `serve` or another CLI on this machine.
+            var silo = new ServeOptions
+            {
+                SiloPort = FreeTcpPort(), GatewayPort = FreeTcpPort(),
+                ClusterId = $"rca-embedded-{Environment.ProcessId}", ServiceId = options.ServiceId,
+            };
+            builder.UseOrleans(s => ConfigureSilo(s, silo));
+        }
+        else
+        {
+            var gateway = await ResolveAsync(options.ClusterAddress, cancellationToken).ConfigureAwait(false);
+            builder.UseOrleansClient(client => client
+                .UseStaticClustering(gateway)
+                .Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; }));
+        }
+
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            host.Dispose();
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
+            throw new InvalidOperationException(options.ClusterAddress is null
+                ? $"cannot start the embedded silo: {e.Message}"
+                : $"cannot connect to the cluster at {options.ClusterAddress}: {e.Message}", e);
+        }
+        return new AnalysisRunner(host.Services.GetRequiredService<IClusterClient>(), host);
+    }
+
+    /// <summary>A runner over an existing client (e.g. a test cluster's); disposing it leaves the client alone.</summary>
+    public static IAnalysisRunner CreateRunner(IClusterClient client) => new AnalysisRunner(client, null);
+
+    /// <summary>
+    /// The silo's clustering and storage for <paramref name="options"/>, plus the grains' services.
+    /// <c>localhost</c>: localhost clustering on the given ports + in-memory grain storage "Default".
+    /// </summary>
+    public static ISiloBuilder ConfigureSilo(ISiloBuilder silo, ServeOptions options)
+    {
+        switch (options.Clustering)
+        {
+            case ClusteringModes.Localhost:
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, null, options.ServiceId, options.ClusterId);
+                silo.AddMemoryGrainStorage(RcaStorage.Name);
+                break;
+            case ClusteringModes.AdoNet:
+                // TODO(adonet issue): UseAdoNetClustering + AddAdoNetGrainStorage(RcaStorage.Name) with
+                // Invariant "Npgsql" and options.Connection, after applying the project's schema.
+                throw new NotSupportedException("--clustering adonet is not implemented yet; run with --clustering localhost");
+            default:
+                throw new InputException($"--clustering must be '{ClusteringModes.Localhost}' or '{ClusteringModes.AdoNet}', not '{options.Clustering}'");
+        }
+        silo.AddRcaGrains();
+        return silo;
+    }
+
+    /// <summary>
+    /// The <c>serve</c> process, built but not started: a silo and the HTTP API (contract section 6) in one
+    /// web application. <paramref name="configure"/> can adjust the builder (tests; later telemetry, API keys).
+    /// </summary>
+    public static WebApplication BuildServer(ServeOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        options.Validate();
+        if (options.Clustering == ClusteringModes.AdoNet)
+            throw new NotSupportedException("--clustering adonet is not implemented yet; run with --clustering localhost");
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(RcaHost).Assembly.GetName().Name });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.UseOrleans(silo => ConfigureSilo(silo, options));
+        builder.Services.AddAnalysesApi();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapAnalysesEndpoints();
+        return app;
+    }
+
+    /// <summary>Runs <see cref="BuildServer"/>'s application until <paramref name="cancellationToken"/> fires or the process is told to stop.</summary>
+    public static async Task RunServerAsync(ServeOptions options, CancellationToken cancellationToken)
+    {
+        var app = BuildServer(options);
+        await using (app.ConfigureAwait(false))
+            await app.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Warnings and errors only, on stderr: a CLI's stdout holds nothing but its JSON document.</summary>
+    public static void QuietLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Warning);
+        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    private static async Task<IPEndPoint> ResolveAsync(string address, CancellationToken cancellationToken)
+    {
+        if (IPEndPoint.TryParse(address, out var endpoint) && endpoint.Port != 0) return endpoint;
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+            throw new InputException($"--cluster '{address}' must be HOST:PORT (the gateway of a running cluster, e.g. 127.0.0.1:30000)");
+        var host = address[..colon];
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new InputException($"--cluster: cannot resolve host '{host}': {e.Message}");
+        }
+        var ip = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
+            ?? throw new InputException($"--cluster: host '{host}' has no address");
+        return new IPEndPoint(ip, port);
+    }
+
+    /// <summary>A TCP port that was free a moment ago on the loopback interface.</summary>
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class NoConsoleLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

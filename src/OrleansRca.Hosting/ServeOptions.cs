@@ -1,0 +1,84 @@
+using OrleansRca.Causal;
+
+namespace OrleansRca.Hosting;
+
+/// <summary>
+/// One host process: an Orleans silo plus (for <c>serve</c>) the HTTP API. Clustering is chosen here,
+/// not by code forks: <c>localhost</c> (the embedded default: localhost clustering, in-memory grain
+/// storage) or <c>adonet</c> (PostgreSQL; not implemented yet).
+/// </summary>
+public sealed record ServeOptions
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+    public const long DefaultMaxRequestBodyBytes = 64L * 1024 * 1024;
+
+    /// <summary>Kestrel URLs, ';'-separated (<c>--urls</c>).</summary>
+    public string Urls { get; init; } = DefaultUrls;
+
+    /// <summary><c>localhost</c> or <c>adonet</c> (<c>--clustering</c>).</summary>
+    public string Clustering { get; init; } = ClusteringModes.Localhost;
+
+    /// <summary>PostgreSQL connection string for <c>adonet</c> (<c>--connection</c>).</summary>
+    public string? Connection { get; init; }
+
+    public int SiloPort { get; init; } = 11111;
+
+    public int GatewayPort { get; init; } = 30000;
+
+    public string ClusterId { get; init; } = RcaHost.DefaultClusterId;
+
+    public string ServiceId { get; init; } = RcaHost.DefaultServiceId;
+
+    /// <summary>Larger request bodies are refused with 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
+
+    /// <summary>Checks the options; bad values are an <see cref="InputException"/> naming the option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Urls)) throw new InputException("--urls must not be empty");
+        foreach (var url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new InputException($"--urls: '{url}' is not an http(s) URL");
+        CheckPort(SiloPort, "--silo-port");
+        CheckPort(GatewayPort, "--gateway-port");
+        if (SiloPort == GatewayPort && SiloPort != 0) throw new InputException($"--silo-port and --gateway-port are both {SiloPort}");
+        if (string.IsNullOrWhiteSpace(ClusterId)) throw new InputException("--cluster-id must not be empty");
+        if (MaxRequestBodyBytes <= 0) throw new InputException("the request body limit must be positive");
+        switch (Clustering)
+        {
+            case ClusteringModes.Localhost:
+                break;
+            case ClusteringModes.AdoNet:
+                if (string.IsNullOrWhiteSpace(Connection)) throw new InputException("--clustering adonet needs --connection (a PostgreSQL connection string)");
+                break;
+            default:
+                throw new InputException($"--clustering must be '{ClusteringModes.Localhost}' or '{ClusteringModes.AdoNet}', not '{Clustering}'");
+        }
+    }
+
+    private static void CheckPort(int port, string option)
+    {
+        if (port is < 1 or > 65535) throw new InputException($"{option} must be between 1 and 65535, not {port}");
+    }
+}
+
+public static class ClusteringModes
+{
+    /// <summary>Single machine: localhost clustering and in-memory grain storage.</summary>
+    public const string Localhost = "localhost";
+
+    /// <summary>AdoNet clustering and grain storage on PostgreSQL (Invariant <c>Npgsql</c>).</summary>
+    public const string AdoNet = "adonet";
+}
+
+/// <summary>Where <see cref="RcaHost.StartConfiguredRunnerAsync"/> runs analyses.</summary>
+public sealed record RunnerOptions
+{
+    /// <summary>Null: an embedded single silo in this process. Else a gateway's <c>host:port</c>.</summary>
+    public string? ClusterAddress { get; init; }
+
+    /// <summary>Must match the cluster's <c>--cluster-id</c> when connecting to a running cluster.</summary>
+    public string ClusterId { get; init; } = RcaHost.DefaultClusterId;
+
+    public string ServiceId { get; init; } = RcaHost.DefaultServiceId;
+}

@@ -1,0 +1,76 @@
+namespace OrleansRca.Cluster.Tests.Cli;
+
+/// <summary>The mediate verb through the contract: exit codes, messages naming the problem, the JSON document.</summary>
+[Collection("console")]
+public sealed class MediateCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rca-cli-").FullName;
+
+    private const string Model = """
+        {"name":"series","nodes":[{"name":"T","role":"treatment"},{"name":"M1","role":"mediator"},{"name":"M2","role":"mediator"},{"name":"O","role":"outcome"}],
+         "edges":[["T","M1"],["M1","M2"],["M2","O"],["T","O"]],
+         "mechanisms":{"M1":{"kind":"linear","intercept":0,"weights":{"T":2}},"M2":{"kind":"formula","expression":"tanh(M1) + 0.5"},
+                       "O":{"kind":"linear","intercept":0,"weights":{"M2":3,"T":1}}}}
+        """;
+
+    private const string Data = "T,M1,M2,O\n1,2.1,1.4,5.3\n0.5,0.9,1.2,4.0\n2,4.2,1.6,7.1\n1.5,2.8,1.3,5.5\n";
+
+    public MediateCliTests()
+    {
+        File.WriteAllText(Path.Combine(_dir, "model.json"), Model);
+        File.WriteAllText(Path.Combine(_dir, "data.csv"), Data);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string F(string name) => Path.Combine(_dir, name);
+
+    private async Task<CliRunner.Outcome> Mediate(string model, string data, params string[] extra) =>
+        await CliRunner.RunAsync(["mediate", "--model", model, "--data", data, "--format", "json", .. extra]);
+
+    private async Task ExpectBadInput(string modelText, string dataText, string mention, params string[] extra)
+    {
+        File.WriteAllText(F("m.json"), modelText);
+        File.WriteAllText(F("d.csv"), dataText);
+        var outcome = await Mediate(F("m.json"), F("d.csv"), extra);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains(mention, outcome.Stderr);
+        Assert.Equal("", outcome.Stdout);
+    }
+
+    [Fact] public Task Cycle() => ExpectBadInput(Model.Replace("[\"T\",\"O\"]", "[\"T\",\"O\"],[\"O\",\"T\"]"), Data, "cycle");
+    [Fact] public Task SelfLoop() => ExpectBadInput(Model.Replace("[\"T\",\"O\"]", "[\"T\",\"O\"],[\"O\",\"O\"]"), Data, "self-loop");
+    [Fact] public Task UnknownNode() => ExpectBadInput(Model.Replace("[\"T\",\"O\"]", "[\"T\",\"O\"],[\"ghost\",\"O\"]"), Data, "'ghost'");
+    [Fact] public Task FormulaNonParent() => ExpectBadInput(Model.Replace("tanh(M1) + 0.5", "tanh(M1) + T"), Data, "not a parent");
+    [Fact] public Task FormulaMethodCall() => ExpectBadInput(Model.Replace("tanh(M1) + 0.5", "M1.GetType()"), Data, "unexpected '.'");
+    [Fact] public Task FormulaUnknownFunction() => ExpectBadInput(Model.Replace("tanh(M1) + 0.5", "eval(M1)"), Data, "'eval'");
+    [Fact] public Task MissingColumn() => ExpectBadInput(Model, "T,M1,M2\n1,2,3\n", "no column 'O'");
+    [Fact] public Task NonNumericCell() => ExpectBadInput(Model, "T,M1,M2,O\n1,2,x,3\n", "column 'M2', row 1");
+    [Fact] public Task NaNCell() => ExpectBadInput(Model, "T,M1,M2,O\n1,2,NaN,3\n", "column 'M2', row 1");
+    [Fact] public Task InfinityCell() => ExpectBadInput(Model, "T,M1,M2,O\n1,2,-Infinity,3\n", "column 'M2', row 1");
+    [Fact] public Task EmptyData() => ExpectBadInput(Model, "T,M1,M2,O\n", "no data rows");
+    [Fact] public Task MalformedSpec() => ExpectBadInput(Model, Data, "+fifty%", "--treated", "+fifty%");
+    [Fact] public Task UnknownTreatment() => ExpectBadInput(Model, Data, "'Z'", "--treatment", "Z");
+    [Fact] public Task MalformedModelJson() => ExpectBadInput("{ not json", Data, "not valid JSON");
+
+    [Fact]
+    public Task CollinearParentsInAFit() => ExpectBadInput(
+        """{"nodes":[{"name":"A","role":"treatment"},{"name":"B"},{"name":"C","role":"mediator"},{"name":"O","role":"outcome"}],"edges":[["A","C"],["B","C"],["C","O"]]}""",
+        "A,B,C,O\n1,2,1,1\n2,4,3,2\n3,6,2,3\n4,8,5,1\n5,10,3,2\n", "collinear");
+
+    [Fact]
+    public async Task MissingFile()
+    {
+        var outcome = await Mediate(F("nope.json"), F("data.csv"));
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("nope.json", outcome.Stderr);
+    }
+
+    [Fact]
+    public async Task MissingRequiredOption()
+    {
+        var outcome = await CliRunner.RunAsync("mediate", "--model", F("model.json"));
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("--data", outcome.Stderr);
+    }
+}

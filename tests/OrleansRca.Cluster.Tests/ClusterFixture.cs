@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using OrleansRca.Abstractions;
+using OrleansRca.Grains;
+
+namespace OrleansRca.Cluster.Tests;
+
+/// <summary>The silos of the test clusters: the project's grains and in-memory grain storage "Default", as the embedded host.</summary>
+public sealed class RcaSiloConfigurator : ISiloConfigurator
+{
+    public void Configure(ISiloBuilder silo) => silo.AddMemoryGrainStorage(RcaStorage.Name).AddRcaGrains();
+}
+
+/// <summary>An in-process 3-silo cluster shared by the tests of one collection.</summary>
+public class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    protected virtual void Configure(TestClusterBuilder builder) => builder.AddSiloBuilderConfigurator<RcaSiloConfigurator>();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(3);
+        Configure(builder);
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    public IAnalysisOrchestratorGrain Orchestrator(string id) => Cluster.Client.GetGrain<IAnalysisOrchestratorGrain>(id);
+
+    /// <summary>Polls until the analysis is done (retrying while a silo is being lost), failing with the last status after <paramref name="timeout"/>.</summary>
+    public async Task<AnalysisStatus> WaitAsync(string id, TimeSpan timeout, Func<AnalysisStatus, Task>? onPoll = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        AnalysisStatus? status = null;
+        Exception? lastError = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                status = await Orchestrator(id).GetStatusAsync();
+                lastError = null;
+                if (status.IsDone) return status;
+                if (onPoll is not null) await onPoll(status);
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                lastError = e;
+            }
+            await Task.Delay(25);
+        }
+        throw new TimeoutException($"analysis {id} not done after {timeout}: last status {status}, last error {lastError?.Message}");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>
+/// A cluster whose grain storage outlives its silos, standing in for PostgreSQL: in-memory storage keeps
+/// state in storage grains, which die with a killed silo, so it cannot show resuming after a silo loss.
+/// </summary>
+public sealed class FailoverClusterFixture : ClusterFixture
+{
+    protected override void Configure(TestClusterBuilder builder) => builder.AddSiloBuilderConfigurator<SharedStorageConfigurator>();
+
+    private sealed class SharedStorageConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.Services.AddGrainStorage(RcaStorage.Name, (services, _) => new SharedGrainStorage(services.GetRequiredService<DeepCopier>()));
+            silo.AddRcaGrains();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FailoverCollection : ICollectionFixture<FailoverClusterFixture>
+{
+    public const string Name = "failover";
+}
+
+/// <summary>Process-wide grain storage with ETag checks; every silo of the process sees the same records.</summary>
+public sealed class SharedGrainStorage(DeepCopier copier) : IGrainStorage
+{
+    private static readonly ConcurrentDictionary<(string, GrainId), (object State, string ETag)> Records = new();
+    private static long _version;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (Records.TryGetValue((stateName, grainId), out var record))
+        {
+            grainState.State = copier.Copy((T)record.State);
+            grainState.ETag = record.ETag;
+            grainState.RecordExists = true;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        lock (Records)
+        {
+            if (Records.TryGetValue((stateName, grainId), out var record) && record.ETag != grainState.ETag)
+                throw new InconsistentStateException($"ETag mismatch for {grainId}/{stateName}", record.ETag, grainState.ETag);
+            var etag = Interlocked.Increment(ref _version).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Records[(stateName, grainId)] = (copier.Copy(grainState.State)!, etag);
+            grainState.ETag = etag;
+            grainState.RecordExists = true;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        Records.TryRemove((stateName, grainId), out _);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+}
