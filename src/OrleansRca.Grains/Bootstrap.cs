@@ -1,4 +1,3 @@
-using MathNet.Numerics.Statistics;
 using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
@@ -8,7 +7,7 @@ namespace OrleansRca.Grains;
 /// <summary>
 /// Bootstrap pieces that can run on any silo. Resample s draws <see cref="MediationEngine.BootstrapRows"/>
 /// (seeded from (seed, s) alone, the same on every machine) and runs a whole point analysis, as
-/// <c>MediationEngine.Run</c> does; the percentile step copies the core's (private there: R7 quantiles).
+/// <c>MediationEngine.Run</c> does; the percentile step is the core's own.
 /// The cluster tests check that both give the same intervals for the same seed.
 /// </summary>
 public static class Bootstrap
@@ -48,10 +47,7 @@ public static class Bootstrap
             for (var s = 0; s < b; s++) values[s] = all[s * width + k];
             return values;
         }
-        var alpha = (1 - options.Confidence) / 2;
-        Interval Percentiles(double[] values) => new(
-            Statistics.QuantileCustom(values, alpha, QuantileDefinition.R7),
-            Statistics.QuantileCustom(values, 1 - alpha, QuantileDefinition.R7));
+        Interval Percentiles(double[] values) => MediationEngine.PercentileInterval(values, options.Confidence);
         var nT = point.Effects.Count;
         var nNie = point.Nie.Count;
         return point with

@@ -248,16 +248,22 @@ public static class MediationEngine
             for (var k = 0; k < te.Length; k++) { te[k][s] = result.Effects[k].TeMean; nde[k][s] = result.Effects[k].NdeMean; }
             progress?.Report(0.2 + 0.8 * Interlocked.Increment(ref done) / b);
         });
-        var alpha = (1 - options.Confidence) / 2;
-        Interval Percentiles(double[] values) => new(
-            Statistics.QuantileCustom(values, alpha, QuantileDefinition.R7),
-            Statistics.QuantileCustom(values, 1 - alpha, QuantileDefinition.R7));
+        Interval Percentiles(double[] values) => PercentileInterval(values, options.Confidence);
         return point with
         {
             Nie = point.Nie.Select((p, k) => p with { MeanInterval = Percentiles(nie[k]) }).ToList(),
             Effects = point.Effects.Select((e, k) => e with { TeInterval = Percentiles(te[k]), NdeInterval = Percentiles(nde[k]) }).ToList(),
             BootstrapSamples = b,
         };
+    }
+
+    /// <summary>The central <paramref name="confidence"/> percentile interval of bootstrap estimates (R-7 interpolation, as numpy's default).</summary>
+    public static Interval PercentileInterval(double[] values, double confidence)
+    {
+        var alpha = (1 - confidence) / 2;
+        return new Interval(
+            Statistics.QuantileCustom(values, alpha, QuantileDefinition.R7),
+            Statistics.QuantileCustom(values, 1 - alpha, QuantileDefinition.R7));
     }
 
     /// <summary>

@@ -57,7 +57,9 @@ public static class RequestJson
         if (node is null) return null;
         if (node is JsonValue v)
         {
-            if (v.GetValueKind() == JsonValueKind.Number) return v.GetValue<double>();
+            // Parsed text holds a JsonElement, a node built in code an int or a double: read all alike.
+            if (v.GetValueKind() == JsonValueKind.Number)
+                return double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
             if (v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
         }
         throw new InputException($"'{field}' must be a number");

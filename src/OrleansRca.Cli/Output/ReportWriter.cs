@@ -29,10 +29,13 @@ public static class ReportWriter
         return ["result.json", "nie.png", "dag.svg", "dag.dot", "report.md"];
     }
 
-    private static string Label(JsonObject p) => $"{p["treatment"]} → {p["mediator"]}";
 
     private static void WriteBarChart(string path, List<JsonObject> nie, string outcome)
     {
+        // One treatment: the mediator names say it all; several: "treatment → mediator".
+        var single = nie.Select(p => p["treatment"]!.GetValue<string>()).Distinct().Count() == 1;
+        var labels = nie.Select(p => single ? p["mediator"]!.GetValue<string>() : $"{p["treatment"]} → {p["mediator"]}").ToArray();
+        var rotate = labels.Length > 1 && labels.Max(l => l.Length) * labels.Length > 60;
         var plot = new ScottPlot.Plot();
         var bars = new List<ScottPlot.Bar>();
         for (var i = 0; i < nie.Count; i++)
@@ -51,13 +54,17 @@ public static class ReportWriter
             bars.Add(bar);
         }
         plot.Add.Bars(bars);
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, nie.Count).Select(i => (double)i).ToArray(), nie.Select(Label).ToArray());
-        plot.Axes.Bottom.TickLabelStyle.Rotation = nie.Count > 4 ? 30 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = nie.Count > 4 ? ScottPlot.Alignment.MiddleLeft : ScottPlot.Alignment.UpperCenter;
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, nie.Count).Select(i => (double)i).ToArray(), labels);
+        if (rotate)
+        {
+            plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
+            plot.Axes.Bottom.MinimumSize = 8 * labels.Max(l => l.Length);
+        }
         plot.Title($"Natural indirect effect on {outcome} per unit");
         plot.YLabel("NIE (mean over rows)");
         plot.Add.HorizontalLine(0, 1, ScottPlot.Colors.Black);
-        plot.SavePng(path, Math.Max(640, 90 * nie.Count + 200), 480);
+        plot.SavePng(path, Math.Max(640, 90 * nie.Count + 200), rotate ? 600 : 480);
     }
 
     /// <summary>Effect magnitudes in [0, 1] per node and per edge, relative to the largest.</summary>
@@ -119,7 +126,7 @@ public static class ReportWriter
         var height = margin * 2 + tallest * (boxH + gapY) - gapY + 30;
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"13\">\n");
-        svg.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>\n");
+        svg.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>\n");
         svg.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         foreach (var ((p, c), shade) in shades.Edge)
         {
@@ -134,8 +141,8 @@ public static class ReportWriter
             var spec = model.Nodes[v];
             var (x, y) = pos[v];
             svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{y}\" rx=\"8\" width=\"{boxW}\" height=\"{boxH}\" fill=\"{Fill(spec.Role, shades.Node[v])}\" stroke=\"#555\"/>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + boxW / 2.0}\" y=\"{y + 19}\" text-anchor=\"middle\">{WebUtility.HtmlEncode(spec.Name)}</text>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + boxW / 2.0}\" y=\"{y + 35}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">{spec.Role.ToString().ToLowerInvariant()}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + boxW / 2.0}\" y=\"{y + 19}\" text-anchor=\"middle\" fill=\"{(shades.Node[v] > 0.6 && spec.Role == NodeRole.Mediator ? "#fff" : "#000")}\">{WebUtility.HtmlEncode(spec.Name)}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + boxW / 2.0}\" y=\"{y + 35}\" text-anchor=\"middle\" font-size=\"10\" fill=\"{(shades.Node[v] > 0.6 && spec.Role == NodeRole.Mediator ? "#fff" : "#555")}\">{spec.Role.ToString().ToLowerInvariant()}</text>\n");
         }
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{margin}\" y=\"{height - 10}\" font-size=\"11\" fill=\"#555\">Mediators and edges shaded by |NIE| summed over treatments (darker = more of the effect flows there); treatment edges outside mediators by |NDE|.</text>\n");
         svg.Append("</svg>\n");
