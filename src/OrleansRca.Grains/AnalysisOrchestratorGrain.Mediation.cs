@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Orleans.Runtime;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
@@ -52,29 +51,20 @@ public sealed partial class AnalysisOrchestratorGrain
     {
         var options = parsed.Options;
         var fittedJson = progress.State.FittedModelJson!;
-        var linear = MediationEngine.Coefficients(fitted, plan);
-        bool ClosedForm(double c) => options.Engine switch
-        {
-            EffectEngine.General => false,
-            EffectEngine.Linear => double.IsNaN(c) ? throw new InputException("--engine linear: a mechanism on a path of the analysis is not linear") : true,
-            _ => !double.IsNaN(c),
-        };
-
+        // The core's schedule decides what is closed-form, exactly as MediationEngine.Run does.
+        var schedule = MediationSchedule.Create(fitted, plan, options.Engine);
         var nT = plan.Treatments.Length;
         var nM = plan.Mediators.Length;
-        var closedTotal = new bool[nT];
-        var closedDirect = new bool[nT];
-        var closedNie = new bool[nT, nM];
         var work = new List<Func<Task>>();
         var sums = progress.State.Sums;
         for (var i = 0; i < nT; i++)
         {
-            closedTotal[i] = ClosedForm(linear.Total[i]);
-            closedDirect[i] = ClosedForm(linear.Direct[i]);
             var treatment = i;
-            if ((!closedTotal[i] && !sums.ContainsKey($"te:{i}")) || (!closedDirect[i] && !sums.ContainsKey($"nde:{i}")))
+            var needTotal = !schedule.ClosedTotal[i] && !sums.ContainsKey($"te:{i}");
+            var needDirect = !schedule.ClosedDirect[i] && !sums.ContainsKey($"nde:{i}");
+            if (needTotal || needDirect)
             {
-                var asked = new TreatmentWork(Id, fittedJson, treatment, !closedTotal[i], !closedDirect[i]);
+                var asked = new TreatmentWork(Id, fittedJson, treatment, needTotal, needDirect);
                 work.Add(async () =>
                 {
                     var r = await CallAsync($"treatment {treatment}",
@@ -85,9 +75,8 @@ public sealed partial class AnalysisOrchestratorGrain
             }
             for (var j = 0; j < nM; j++)
             {
-                closedNie[i, j] = ClosedForm(linear.Nie[i, j]);
                 var mediator = j;
-                if (closedNie[i, j] || sums.ContainsKey($"nie:{i}:{j}")) continue;
+                if (schedule.ClosedNie[i, j] || sums.ContainsKey($"nie:{i}:{j}")) continue;
                 work.Add(async () =>
                 {
                     var r = await CallAsync($"pair ({treatment}, {mediator})",
@@ -108,28 +97,14 @@ public sealed partial class AnalysisOrchestratorGrain
         progress.State.Progress = share;
         await SaveAsync();
 
-        // The closed form needs only Σ_rows (treated - untreated) per treatment, as in the core.
-        var deltas = new double[nT];
+        double Sum(string key) => sums.TryGetValue(key, out var v) ? v : 0;
+        var nieSums = new double[nT, nM];
         for (var i = 0; i < nT; i++)
-        {
-            var observed = parsed.Data[fitted.Graph.Names[plan.Treatments[i]]];
-            deltas[i] = TensorPrimitives.Sum(options.Treated.Apply(observed)) - TensorPrimitives.Sum(options.Untreated.Apply(observed));
-        }
-        var nieSum = new double[nT, nM];
-        var method = new string[nT, nM];
-        var teSum = new double[nT];
-        var ndeSum = new double[nT];
-        for (var i = 0; i < nT; i++)
-        {
-            teSum[i] = closedTotal[i] ? linear.Total[i] * deltas[i] : sums[$"te:{i}"];
-            ndeSum[i] = closedDirect[i] ? linear.Direct[i] * deltas[i] : sums[$"nde:{i}"];
-            for (var j = 0; j < nM; j++)
-            {
-                nieSum[i, j] = closedNie[i, j] ? linear.Nie[i, j] * deltas[i] : sums[$"nie:{i}:{j}"];
-                method[i, j] = closedNie[i, j] ? "linear" : "general";
-            }
-        }
-        return MediationEngine.Assemble(fitted, plan, options, parsed.Data.Rows, nieSum, method, teSum, ndeSum);
+            for (var j = 0; j < nM; j++) nieSums[i, j] = Sum($"nie:{i}:{j}");
+        return schedule.Assemble(fitted, options, parsed.Data.Rows, MediationSchedule.DeltaSums(fitted, plan, options, parsed.Data),
+            Enumerable.Range(0, nT).Select(i => Sum($"te:{i}")).ToArray(),
+            Enumerable.Range(0, nT).Select(i => Sum($"nde:{i}")).ToArray(),
+            nieSums);
     }
 
     private async Task<MediationResult> BootstrapAsync(MediationResult point, MediationOptions options, CancellationToken ct)

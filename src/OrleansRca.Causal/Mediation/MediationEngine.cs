@@ -24,8 +24,6 @@ public sealed class MediationProblem
     public double[][] Baseline { get; }
     public double[][] Treated { get; }
     public double[][] Untreated { get; }
-    /// <summary>Per treatment: Σ_rows (treated − untreated), the closed form's only data dependence.</summary>
-    public double[] DeltaSums { get; }
 
     internal MediationProblem(CausalModel model, MediationPlan plan, MediationOptions options, DataTable data)
     {
@@ -37,7 +35,6 @@ public sealed class MediationProblem
         var columns = g.Names.Select(n => data[n]).ToArray();
         Untreated = plan.Treatments.Select(t => options.Untreated.Apply(columns[t])).ToArray();
         Treated = plan.Treatments.Select(t => options.Treated.Apply(columns[t])).ToArray();
-        DeltaSums = Treated.Select((tr, i) => TensorPrimitives.Sum(tr) - TensorPrimitives.Sum(Untreated[i])).ToArray();
         Noise = Propagator.Abduct(model, columns, options.MaxParallelism);
 
         var values = new double[g.Count][];
@@ -147,75 +144,33 @@ public static class MediationEngine
         if (data.Rows == 0) throw new InputException("the data have no rows");
         var plan = MediationPlan.Create(model, options);
         var fitted = LeastSquares.FitMissing(model, data);
-        var linear = Coefficients(fitted, plan);
-        var nT = plan.Treatments.Length;
-        var nM = plan.Mediators.Length;
-
-        bool UseClosedForm(double c) => options.Engine switch
-        {
-            EffectEngine.General => false,
-            EffectEngine.Linear => double.IsNaN(c) ? throw new InputException("--engine linear: a mechanism on a path of the analysis is not linear") : true,
-            _ => !double.IsNaN(c),
-        };
-
-        var nieSum = new double[nT, nM];
-        var method = new string[nT, nM];
-        var teSum = new double[nT];
-        var ndeSum = new double[nT];
-        var deltas = new double[nT];
-        var needsGeneral = false;
-        for (var i = 0; i < nT; i++)
-        {
-            needsGeneral |= !UseClosedForm(linear.Total[i]) || !UseClosedForm(linear.Direct[i]);
-            for (var j = 0; j < nM; j++) needsGeneral |= !UseClosedForm(linear.Nie[i, j]);
-        }
-
-        MediationProblem? problem = null;
-        if (needsGeneral)
-        {
-            problem = new MediationProblem(fitted, plan, options, data);
-            deltas = problem.DeltaSums;
-        }
-        else
-        {
-            var columns = fitted.Graph.Names.Select(n => data[n]).ToArray();
-            for (var i = 0; i < nT; i++)
-            {
-                var observed = columns[plan.Treatments[i]];
-                deltas[i] = TensorPrimitives.Sum(options.Treated.Apply(observed)) - TensorPrimitives.Sum(options.Untreated.Apply(observed));
-            }
-        }
+        var schedule = MediationSchedule.Create(fitted, plan, options.Engine);
+        var deltas = MediationSchedule.DeltaSums(fitted, plan, options, data);
+        var problem = schedule.NeedsPropagation ? new MediationProblem(fitted, plan, options, data) : null;
         progress?.Report(0.1);
 
+        var nT = plan.Treatments.Length;
+        var nM = plan.Mediators.Length;
+        var nieSums = new double[nT, nM];
+        var teSums = new double[nT];
+        var ndeSums = new double[nT];
         var done = 0;
         var work = nT * (nM + 1);
         void Step() => progress?.Report(0.1 + 0.9 * Interlocked.Increment(ref done) / work);
 
         Parallel.For(0, nT, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, i =>
         {
-            var closedTotal = UseClosedForm(linear.Total[i]);
-            var run = problem is not null && (!closedTotal || Enumerable.Range(0, nM).Any(j => !UseClosedForm(linear.Nie[i, j])))
-                ? RunTreatment(problem, i) : null;
-            teSum[i] = closedTotal ? linear.Total[i] * deltas[i] : run!.TotalEffectSum;
-            ndeSum[i] = UseClosedForm(linear.Direct[i]) ? linear.Direct[i] * deltas[i] : RunDirect(problem!, i);
+            var run = schedule.NeedsTreatmentRun(i) ? RunTreatment(problem!, i) : null;
+            if (run is not null) teSums[i] = run.TotalEffectSum;
+            if (!schedule.ClosedDirect[i]) ndeSums[i] = RunDirect(problem!, i);
             Step();
             for (var j = 0; j < nM; j++)
             {
-                if (UseClosedForm(linear.Nie[i, j]))
-                {
-                    nieSum[i, j] = linear.Nie[i, j] * deltas[i];
-                    method[i, j] = "linear";
-                }
-                else
-                {
-                    nieSum[i, j] = RunPair(problem!, j, run!.MediatorValues[j]);
-                    method[i, j] = "general";
-                }
+                if (!schedule.ClosedNie[i, j]) nieSums[i, j] = RunPair(problem!, j, run!.MediatorValues[j]);
                 Step();
             }
         });
-
-        return Assemble(fitted, plan, options, data.Rows, nieSum, method, teSum, ndeSum);
+        return schedule.Assemble(fitted, options, data.Rows, deltas, teSums, ndeSums, nieSums);
     }
 
     /// <summary>Turns per-row sums into the result (mean = total / rows).</summary>
