@@ -58,6 +58,43 @@ public sealed class MediateCliTests : IDisposable
         """{"nodes":[{"name":"A","role":"treatment"},{"name":"B"},{"name":"C","role":"mediator"},{"name":"O","role":"outcome"}],"edges":[["A","C"],["B","C"],["C","O"]]}""",
         "A,B,C,O\n1,2,1,1\n2,4,3,2\n3,6,2,3\n4,8,5,1\n5,10,3,2\n", "collinear");
 
+    /// <summary>Oracle: the core engine on the same files; the CLI goes through an embedded silo.</summary>
+    [Fact]
+    public async Task JsonDocumentEqualsTheCore()
+    {
+        var outcome = await Mediate(F("model.json"), F("data.csv"), "--treated", "-20%");
+        Assert.Equal(0, outcome.ExitCode);
+        var model = OrleansRca.Causal.Models.ModelFile.Parse(Model);
+        var expected = OrleansRca.Causal.Mediation.MediationEngine.Run(model, OrleansRca.Causal.Data.CsvData.ParseFor(model, Data),
+            new OrleansRca.Causal.Mediation.MediationOptions { Treated = OrleansRca.Causal.Counterfactuals.InterventionSpec.Parse("-20%") });
+        var json = outcome.Json;
+        Assert.Equal("O", (string?)json["outcome"]);
+        Assert.Equal(4, (int)json["rows"]!);
+        foreach (var p in expected.Nie)
+        {
+            var got = json["nie"]!.AsArray().Single(x => (string?)x!["treatment"] == p.Treatment && (string?)x!["mediator"] == p.Mediator)!;
+            Assert.Equal(p.Mean, (double)got["mean"]!, 1e-12);
+            Assert.Equal(p.Total, (double)got["total"]!, 1e-12);
+        }
+        var effect = json["effects"]!.AsArray().Single()!;
+        Assert.Equal(expected.Effects[0].TeMean, (double)effect["te_mean"]!, 1e-12);
+        Assert.Equal(expected.Effects[0].NdeTotal, (double)effect["nde_total"]!, 1e-12);
+    }
+
+    [Fact]
+    public async Task AnalyzeWritesTheReport()
+    {
+        var report = F("report");
+        var outcome = await CliRunner.RunAsync("analyze", Path.Combine("samples", "late-deliveries"), "--rows", "600", "--bootstrap", "10", "--out", report, "--format", "json");
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.All(outcome.Json["nie"]!.AsArray(), p => Assert.True((double)p!["mean"]! < 0));
+        Assert.Equal(10, (int)outcome.Json["bootstrap"]!);
+        foreach (var file in new[] { "result.json", "nie.png", "dag.svg", "dag.dot", "report.md" })
+            Assert.True(new FileInfo(Path.Combine(report, file)).Length > 100, file);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(report, "nie.png")).Take(4));
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(report, "dag.svg")));
+    }
+
     [Fact]
     public async Task MissingFile()
     {
