@@ -11,6 +11,7 @@ public static class Analyses
     {
         // Everything checkable without a cluster is checked before one starts: bad input fails in milliseconds.
         if (kind == "mediation") MediationRequest.Parse(request).Validate();
+        else if (DiscreteRequests.IsDiscrete(kind)) DiscreteRequests.ParseAndValidate(kind, request);
         await using var runner = await RcaHost.StartRunnerAsync(cluster, cancellationToken);
         return await runner.RunAsync(kind, request, progress, cancellationToken);
     }

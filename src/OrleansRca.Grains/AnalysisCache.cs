@@ -31,7 +31,11 @@ public sealed class AnalysisCache : IDisposable
         _time = time ?? TimeProvider.System;
         Silo = silo.SiloAddress.ToString();
         _sweeper = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        Discrete = new DiscreteCache(grains, this, _time);
     }
+
+    /// <summary>The same, for the discrete analyses (networks, inference engines, interventional marginals).</summary>
+    public DiscreteCache Discrete { get; }
 
     /// <summary>
     /// CPU-heavy pieces that may run at once on this silo. One core is left for message handling: grain
@@ -118,6 +122,7 @@ public sealed class AnalysisCache : IDisposable
     public void Dispose()
     {
         _sweeper.Dispose();
+        Discrete.Dispose();
         _compute.Dispose();
     }
 

@@ -47,9 +47,16 @@ public sealed partial class AnalysisOrchestratorGrain(
         {
             if (!AnalysisKinds.IsSupported(kind))
                 throw new InputException($"analysis kind '{kind}' is not supported by the cluster yet (supported: {string.Join(", ", AnalysisKinds.Supported)})");
-            var parsed = AnalysisCache.ParseRequest(requestJson);
-            parsed.Validate();
-            cache.PrimeRequest(Id, parsed);
+            if (DiscreteRequests.IsDiscrete(kind))
+            {
+                ValidateDiscrete(kind, requestJson);
+            }
+            else
+            {
+                var parsed = AnalysisCache.ParseRequest(requestJson);
+                parsed.Validate();
+                cache.PrimeRequest(Id, parsed);
+            }
         }
         catch (InputException e)
         {
@@ -94,12 +101,21 @@ public sealed partial class AnalysisOrchestratorGrain(
         {
             var requestJson = request.State.RequestJson
                 ?? throw new InvalidOperationException($"analysis '{Id}' is {progress.State.Stage.ToWire()} but its request is not stored");
-            cache.PrimeRequest(Id, () => AnalysisCache.ParseRequest(requestJson));
-            var parsed = await cache.GetRequestAsync(Id);
-            progress.State.Stage = AnalysisStage.Running;
-            await SaveAsync();
+            var kind = request.State.Kind ?? AnalysisKinds.Mediation;
+            string resultJson;
+            if (DiscreteRequests.IsDiscrete(kind))
+            {
+                resultJson = await RunDiscreteAsync(kind, requestJson, cancellationToken);
+            }
+            else
+            {
+                cache.PrimeRequest(Id, () => AnalysisCache.ParseRequest(requestJson));
+                var parsed = await cache.GetRequestAsync(Id);
+                progress.State.Stage = AnalysisStage.Running;
+                await SaveAsync();
 
-            var resultJson = await RunMediationAsync(parsed, cancellationToken);
+                resultJson = await RunMediationAsync(parsed, cancellationToken);
+            }
 
             progress.State = new AnalysisProgressState
             {

@@ -30,4 +30,6 @@ public sealed class AnalysisProgressState
     /// <summary>The CLI's JSON document, once succeeded.</summary>
     [Id(7)] public string? ResultJson { get; set; }
     [Id(8)] public AnalysisError? Error { get; set; }
+    /// <summary>The finished pieces of a discrete analysis (see <c>DiscreteProgressState</c>).</summary>
+    [Id(9)] public DiscreteProgressState? Discrete { get; set; }
 }

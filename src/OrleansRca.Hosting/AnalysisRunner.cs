@@ -61,6 +61,7 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host) : IAnal
         if (!AnalysisKinds.IsSupported(kind))
             throw new InputException($"analysis kind '{kind}' is not supported by the cluster yet (supported: {string.Join(", ", AnalysisKinds.Supported)})");
         if (kind == AnalysisKinds.Mediation) MediationRequest.Parse(request).Validate();
+        else if (DiscreteRequests.IsDiscrete(kind)) DiscreteRequests.ParseAndValidate(kind, request);
     }
 
     private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)

@@ -51,15 +51,24 @@ public static class RequestJson
         }
     }
 
+    /// <summary>
+    /// Reads a JSON number whatever backs the node: parsed text holds a JsonElement, a node built in
+    /// code holds an int, long or double, and <c>GetValue&lt;double&gt;</c> converts only some of those.
+    /// </summary>
+    public static bool TryGetNumber(JsonNode? node, out double value)
+    {
+        value = 0;
+        return node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+            && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
     public static double? OptionalNumber(JsonObject body, string field)
     {
         var node = body[field];
         if (node is null) return null;
         if (node is JsonValue v)
         {
-            // Parsed text holds a JsonElement, a node built in code an int or a double: read all alike.
-            if (v.GetValueKind() == JsonValueKind.Number)
-                return double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
+            if (TryGetNumber(v, out var number)) return number;
             if (v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
         }
         throw new InputException($"'{field}' must be a number");

@@ -28,7 +28,9 @@ public static class SyntheticData
             if (!model.Graph.TryGetIndex(name, out var v)) throw new InputException($"noise is given for unknown node '{name}'");
             if (spec is not JsonObject o) throw new InputException($"the noise of '{name}' must be an object");
             double Get(string field, double fallback) =>
-                o[field] is null ? fallback : o[field]!.GetValue<double>();
+                o[field] is null ? fallback
+                : Requests.RequestJson.TryGetNumber(o[field], out var x) ? x
+                : throw new InputException($"the noise of '{name}': '{field}' must be a number");
             var kind = o["distribution"]?.GetValue<string>() ?? "normal";
             result[v] = kind switch
             {

@@ -1,12 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using OrleansRca.Causal;
-using OrleansRca.Causal.Discrete;
+using System.Text.Json.Nodes;
+using OrleansRca.Causal.Requests;
+using OrleansRca.Cli.Output;
 using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 
-/// <summary><c>disentangle</c>: mixing proportions of a mixture of single-node interventions from its marginals (DIMM; contract sections 3-4).</summary>
+/// <summary>
+/// <c>disentangle</c>: mixing proportions of a mixture of single-node interventions from its marginals (DIMM;
+/// contract sections 3-4). Runs as a <c>disentanglement</c> analysis on the cluster (embedded single silo by default).
+/// </summary>
 public static class DisentangleCommand
 {
     public static Command Create()
@@ -19,42 +23,41 @@ public static class DisentangleCommand
             DefaultValueFactory = _ => "auto",
         };
         var format = CommonOptions.Format();
+        var cluster = CommonOptions.Cluster();
         var command = new Command("disentangle", "Recover the proportions of a mixture of interventions on a discrete network from its marginals.");
         command.Options.Add(network);
         command.Options.Add(mixture);
         command.Options.Add(method);
         command.Options.Add(format);
-        command.SetAction((parse, ct) => CliExit.RunAsync(_ =>
+        command.Options.Add(cluster);
+        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var chosen = parse.GetValue(method) switch
-            {
-                "auto" => MixtureMethod.Auto,
-                "exact" => MixtureMethod.Exact,
-                "robust" => MixtureMethod.Robust,
-                var other => throw new InputException($"--method must be auto, exact or robust, not '{other}'"),
-            };
-            var net = MarginalsCommand.LoadNetwork(parse.GetValue(network)!);
             var mixturePath = parse.GetValue(mixture)!;
-            if (!File.Exists(mixturePath))
-                throw new InputException($"mixture file '{mixturePath}' does not exist");
-            var marginals = MixtureMarginals.Load(mixturePath, net);
-            var oracle = new ExactInference(net).AllInterventional();
-            var solution = MixtureSolver.Solve(oracle, marginals, chosen);
-            if (json) CliExit.WriteJson(solution.ToJson());
-            else WriteTable(solution);
-            return Task.FromResult(CliExit.Ok);
+            var request = new JsonObject
+            {
+                ["network"] = MediateCommand.ReadText(parse.GetValue(network)!, "network file"),
+                ["mixture"] = RequestJson.ParseObject(MediateCommand.ReadText(mixturePath, "mixture file"), $"mixture file '{mixturePath}'"),
+                ["method"] = parse.GetValue(method),
+            };
+            var result = await ProgressDisplay.RunAsync("disentanglement",
+                p => Analyses.RunAsync(DiscreteRequests.Disentanglement, request, parse.GetValue(cluster), p, token));
+            if (json) CliExit.WriteJson(result);
+            else WriteTable(result);
+            return CliExit.Ok;
         }, ct));
         return command;
     }
 
-    private static void WriteTable(MixtureSolution solution)
+    private static void WriteTable(JsonObject result)
     {
-        var all = solution.Proportions;
+        var all = result["proportions"]!.AsArray()
+            .Select(p => (Node: (string)p!["node"]!, State: (string)p["state"]!, Pi: p["pi"]!.GetValue<double>()))
+            .ToList();
         var active = all.Where(p => p.Pi > 0).OrderByDescending(p => p.Pi).ToList();
         AnsiConsole.MarkupLine(
-            $"[bold]pi_phi[/] (no intervention) {solution.PiPhi.ToString("F6", CultureInfo.InvariantCulture)}   " +
-            $"[bold]method[/] {solution.Method.ToString().ToLowerInvariant()}   " +
+            $"[bold]pi_phi[/] (no intervention) {result["pi_phi"]!.GetValue<double>().ToString("F6", CultureInfo.InvariantCulture)}   " +
+            $"[bold]method[/] {Markup.Escape((string?)result["method"] ?? "")}   " +
             $"[bold]interventions[/] {active.Count} of {all.Count} with a non-zero proportion");
         if (active.Count == 0) return;
         var table = new Table().Border(TableBorder.Rounded);

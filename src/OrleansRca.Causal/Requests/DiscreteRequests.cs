@@ -1,0 +1,156 @@
+using System.Text.Json.Nodes;
+using OrleansRca.Causal.Discrete;
+
+namespace OrleansRca.Causal.Requests;
+
+/// <summary>One intervention do(X_Node = State), by variable and state index.</summary>
+public readonly record struct Intervention(int Node, int State);
+
+/// <summary>
+/// A <c>marginals</c> analysis as the HTTP body and the cluster carry it: <c>network</c> (BIF text) and
+/// optionally <c>do</c> (<c>"NODE=STATE"</c>). The result is the <c>marginals</c> verb's JSON document.
+/// </summary>
+public sealed record MarginalsRequest(BayesianNetwork Network, Intervention? Do)
+{
+    /// <exception cref="InputException">No or malformed network, or a <c>do</c> naming an unknown node or state.</exception>
+    public static MarginalsRequest Parse(JsonObject body)
+    {
+        var network = DiscreteRequests.ParseNetwork(body);
+        var spec = RequestJson.OptionalString(body, "do");
+        return new MarginalsRequest(network, spec is null ? null : DiscreteRequests.ParseIntervention(network, spec));
+    }
+
+    /// <summary>Checks what parsing does not: that exact inference fits (the junction tree's largest clique).</summary>
+    public void Validate() => DiscreteRequests.ValidateInference(Network);
+
+    /// <summary>The whole analysis in this process: what the cluster's result must equal.</summary>
+    public JsonObject Run()
+    {
+        var inference = new ExactInference(Network);
+        var marginals = Do is { } d ? inference.Marginals(d.Node, d.State) : inference.Marginals();
+        var flat = new double[Network.StateCount];
+        foreach (var v in Network.Variables) marginals[v.Index].CopyTo(flat, v.StateOffset);
+        return ToJson(flat);
+    }
+
+    /// <summary>
+    /// The verb's JSON: <c>{"marginals": {NODE: {STATE: p}}}</c> in network order, plus <c>"do": {"node", "state"}</c>
+    /// when there is an intervention. <paramref name="marginals"/> is in the network-wide state numbering.
+    /// </summary>
+    public JsonObject ToJson(ReadOnlySpan<double> marginals)
+    {
+        if (marginals.Length != Network.StateCount)
+            throw new ArgumentException($"{marginals.Length} marginals for {Network.StateCount} states", nameof(marginals));
+        var byNode = new JsonObject();
+        foreach (var v in Network.Variables)
+        {
+            var states = new JsonObject();
+            for (var k = 0; k < v.Cardinality; k++) states[v.States[k]] = marginals[v.StateOffset + k];
+            byNode[v.Name] = states;
+        }
+        var result = new JsonObject { ["marginals"] = byNode };
+        if (Do is { } d)
+            result["do"] = new JsonObject { ["node"] = Network.Variables[d.Node].Name, ["state"] = Network.Variables[d.Node].States[d.State] };
+        return result;
+    }
+}
+
+/// <summary>
+/// A <c>disentanglement</c> analysis (the <c>disentangle</c> verb): <c>network</c> (BIF text), <c>mixture</c>
+/// (the mixture object of contract section 3) and optionally <c>method</c> (<c>auto|exact|robust</c>).
+/// <see cref="Method"/> is already resolved (never <see cref="MixtureMethod.Auto"/>).
+/// </summary>
+public sealed record DisentanglementRequest(BayesianNetwork Network, MixtureMarginals Mixture, MixtureMethod Method)
+{
+    /// <exception cref="InputException">Bad network, a mixture inconsistent with it, or a bad or unusable method.</exception>
+    public static DisentanglementRequest Parse(JsonObject body)
+    {
+        var network = DiscreteRequests.ParseNetwork(body);
+        var mixture = MixtureMarginals.FromJson(RequestJson.RequiredObject(body, "mixture"), network);
+        var text = RequestJson.OptionalString(body, "method") ?? "auto";
+        var method = text switch
+        {
+            "auto" => MixtureMethod.Auto,
+            "exact" => MixtureMethod.Exact,
+            "robust" => MixtureMethod.Robust,
+            _ => throw new InputException($"method must be auto, exact or robust, not '{text}'"),
+        };
+        return new DisentanglementRequest(network, mixture, MixtureWavefronts.ResolveMethod(method, mixture));
+    }
+
+    /// <summary>Checks what parsing does not: that exact inference fits (the junction tree's largest clique).</summary>
+    public void Validate() => DiscreteRequests.ValidateInference(Network);
+
+    /// <summary>The whole analysis in this process (<see cref="MixtureSolver.Solve"/>): what the cluster's result must equal.</summary>
+    public JsonObject Run() => MixtureSolver.Solve(new ExactInference(Network).AllInterventional(), Mixture, Method).ToJson();
+}
+
+/// <summary>Parsing shared by the discrete analyses, so the CLI, the runner and the HTTP API validate alike.</summary>
+public static class DiscreteRequests
+{
+    public const string Marginals = "marginals";
+    public const string Disentanglement = "disentanglement";
+
+    /// <summary>Whether <paramref name="kind"/> is one of the discrete analyses.</summary>
+    public static bool IsDiscrete(string kind) => kind is Marginals or Disentanglement;
+
+    /// <summary>Parses and validates a discrete request of the given kind.</summary>
+    /// <exception cref="InputException">Anything wrong with the request, naming it.</exception>
+    public static object ParseAndValidate(string kind, JsonObject body)
+    {
+        switch (kind)
+        {
+            case Marginals:
+                var m = MarginalsRequest.Parse(body);
+                m.Validate();
+                return m;
+            case Disentanglement:
+                var d = DisentanglementRequest.Parse(body);
+                d.Validate();
+                return d;
+            default:
+                throw new ArgumentException($"'{kind}' is not a discrete analysis kind", nameof(kind));
+        }
+    }
+
+    /// <summary>The <c>network</c> field: BIF text.</summary>
+    /// <exception cref="InputException">Missing, not a string, or not a valid network.</exception>
+    public static BayesianNetwork ParseNetwork(JsonObject body)
+    {
+        var text = RequestJson.RequiredString(body, "network");
+        try
+        {
+            return BifReader.Parse(text);
+        }
+        catch (InputException e)
+        {
+            throw new InputException($"network: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// <c>NODE=STATE</c>. Node names may themselves contain '=', so every split point is tried and the one
+    /// naming a node wins.
+    /// </summary>
+    /// <exception cref="InputException">No '=', an unknown node or an unknown state (naming it and the states there are).</exception>
+    public static Intervention ParseIntervention(BayesianNetwork network, string spec, string label = "do")
+    {
+        for (var cut = spec.IndexOf('=', StringComparison.Ordinal); cut >= 0; cut = spec.IndexOf('=', cut + 1))
+        {
+            var node = network.IndexOf(spec[..cut]);
+            if (node < 0) continue;
+            var state = network.Variables[node].StateIndex(spec[(cut + 1)..]);
+            if (state < 0)
+                throw new InputException(
+                    $"{label} {spec}: node '{spec[..cut]}' has no state '{spec[(cut + 1)..]}' (states: {string.Join(", ", network.Variables[node].States)})");
+            return new Intervention(node, state);
+        }
+        if (!spec.Contains('=', StringComparison.Ordinal))
+            throw new InputException($"{label} must be NODE=STATE, not '{spec}'");
+        throw new InputException($"{label} {spec}: unknown node '{spec[..spec.IndexOf('=', StringComparison.Ordinal)]}'");
+    }
+
+    /// <summary>Builds the junction tree once: a network too wide for exact inference is bad input, found before any work.</summary>
+    public static void ValidateInference(BayesianNetwork network, long maxCliqueEntries = ExactInference.DefaultMaxCliqueEntries) =>
+        JunctionTree.Build(network, maxCliqueEntries);
+}

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using OrleansRca.Abstractions;
+using OrleansRca.Causal;
+using OrleansRca.Causal.Discrete;
+using OrleansRca.Causal.Requests;
+
+namespace OrleansRca.Grains;
+
+/// <summary>
+/// Per-silo cache of what the grains of one discrete analysis (<c>marginals</c>, <c>disentanglement</c>) share:
+/// the parsed request (network, mixture), compiled exact-inference engines (junction tree and its observational
+/// calibration) and, in the solve phase, the gathered interventional marginals. The request and the
+/// marginals move to a silo once (fetched from the orchestrator by the first grain that needs them).
+/// One per silo: owned by the silo's <see cref="AnalysisCache"/>, whose compute slots it uses.
+/// </summary>
+public sealed class DiscreteCache : IDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly AnalysisCache _compute;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ITimer _sweeper;
+
+    public DiscreteCache(IGrainFactory grains, AnalysisCache compute, TimeProvider time)
+    {
+        _grains = grains;
+        _compute = compute;
+        _time = time;
+        _sweeper = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>This silo's address.</summary>
+    public string Silo => _compute.Silo;
+
+    /// <summary>Analyses with an entry on this silo (diagnostics).</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>The parsed request (a <see cref="MarginalsRequest"/> or a <see cref="DisentanglementRequest"/>), fetched from the orchestrator the first time this silo needs it.</summary>
+    public Task<object> GetRequestAsync(string analysisId) =>
+        Touch(analysisId).Request.GetOrStart(() => LoadRequestAsync(analysisId));
+
+    /// <summary>Seeds the request from <paramref name="parse"/> unless this silo already has it.</summary>
+    public void PrimeRequest(string analysisId, Func<object> parse) =>
+        Touch(analysisId).Request.GetOrStart(() => Task.FromResult(parse()));
+
+    /// <summary>The network of the analysis.</summary>
+    public async Task<BayesianNetwork> GetNetworkAsync(string analysisId) => NetworkOf(await GetRequestAsync(analysisId).ConfigureAwait(false));
+
+    public static BayesianNetwork NetworkOf(object request) => request switch
+    {
+        MarginalsRequest m => m.Network,
+        DisentanglementRequest d => d.Network,
+        _ => throw new InvalidOperationException($"not a discrete request: {request.GetType().Name}"),
+    };
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on an exact-inference engine of the analysis' network, in a compute slot.
+    /// Engines are not thread-safe, so each runs one piece at a time; they are compiled once and then reused
+    /// by every piece of the analysis on this silo.
+    /// </summary>
+    public async Task<T> WithInferenceAsync<T>(string analysisId, Func<ExactInference, T> work)
+    {
+        var network = await GetNetworkAsync(analysisId).ConfigureAwait(false);
+        var engines = Touch(analysisId).Engines;
+        return await _compute.ComputeAsync(() =>
+        {
+            if (!engines.TryTake(out var engine)) engine = new ExactInference(network);
+            var result = work(engine);
+            engines.Add(engine);
+            return result;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The gathered interventional marginals of a disentanglement, fetched from its orchestrator once per silo.</summary>
+    public Task<InterventionalMarginals> GetOracleAsync(string analysisId) =>
+        Touch(analysisId).Oracle.GetOrStart(() => Task.Run(async () =>
+        {
+            var network = await GetNetworkAsync(analysisId).ConfigureAwait(false);
+            var oracle = await _grains.GetGrain<IDiscreteAnalysisGrain>(analysisId).GetOracleAsync().ConfigureAwait(false);
+            return InterventionalMarginals.Create(network, oracle.Base, oracle.DoTable);
+        }));
+
+    /// <summary>Runs core work in one of the silo's compute slots (<see cref="InputException"/> becomes <see cref="BadInputException"/>).</summary>
+    public Task<T> ComputeAsync<T>(Func<T> work) => _compute.ComputeAsync(work);
+
+    /// <summary>Drops everything held for an analysis (it finished).</summary>
+    public void Forget(string analysisId) => _entries.TryRemove(analysisId, out _);
+
+    public void Dispose() => _sweeper.Dispose();
+
+    private async Task<object> LoadRequestAsync(string analysisId)
+    {
+        // Off any grain's scheduler: the task is shared by every grain of the analysis on this silo.
+        var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync()).ConfigureAwait(false);
+        return await _compute.ComputeAsync(() => ParseRequest(inputs.Kind, inputs.RequestJson)).ConfigureAwait(false);
+    }
+
+    /// <summary>Parses and validates a discrete request (<see cref="DiscreteRequests.ParseAndValidate"/>).</summary>
+    public static object ParseRequest(string kind, string requestJson) =>
+        DiscreteRequests.ParseAndValidate(kind, RequestJson.ParseObject(requestJson));
+
+    private Entry Touch(string analysisId)
+    {
+        var entry = _entries.GetOrAdd(analysisId, _ => new Entry());
+        entry.LastUsed = _time.GetTimestamp();
+        return entry;
+    }
+
+    private void Sweep()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (id, entry) in _entries)
+            if (_time.GetElapsedTime(entry.LastUsed, now) > AnalysisCache.IdleLifetime)
+                _entries.TryRemove(new KeyValuePair<string, Entry>(id, entry));
+    }
+
+    private sealed class Entry
+    {
+        public readonly Slot<object> Request = new();
+        public readonly Slot<InterventionalMarginals> Oracle = new();
+        public readonly ConcurrentBag<ExactInference> Engines = [];
+        public long LastUsed;
+    }
+
+    /// <summary>A value computed at most once; a failed computation is forgotten so the next caller retries.</summary>
+    private sealed class Slot<T>
+    {
+        private readonly Lock _lock = new();
+        private Task<T>? _task;
+
+        public Task<T> GetOrStart(Func<Task<T>> start)
+        {
+            lock (_lock)
+            {
+                if (_task is { } running) return running;
+                var task = start();
+                _task = task;
+                _ = task.ContinueWith(Forget, CancellationToken.None,
+                    TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return task;
+            }
+        }
+
+        private void Forget(Task<T> failed)
+        {
+            lock (_lock)
+                if (ReferenceEquals(_task, failed)) _task = null;
+        }
+    }
+}
