@@ -10,9 +10,9 @@ using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--out docs/benchmarks.md] [--data tests/data]
+// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
-var outPath = Arg("--out") ?? Path.Combine("docs", "benchmarks.md");
+var outPath = Arg("--out") ?? Path.Combine("docs", "benchmarks-run.md");
 var dataDir = Arg("--data") ?? Path.Combine("tests", "data");
 var rows = new List<(string Section, string Name, double MedianMs, string Note)>();
 
@@ -114,5 +114,5 @@ md.AppendLine("| section | case | median ms | note |").AppendLine("|---|---|---:
 foreach (var (section, name, ms, note) in rows)
     md.AppendLine(CultureInfo.InvariantCulture, $"| {section} | {name} | {ms:F2} | {note} |");
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-File.WriteAllText(outPath + ".raw", md.ToString());
-Console.WriteLine($"wrote {outPath}.raw (merge into {outPath} with the commentary)");
+File.WriteAllText(outPath, md.ToString());
+Console.WriteLine($"wrote {outPath} (docs/benchmarks.md holds the recorded run with commentary)");
