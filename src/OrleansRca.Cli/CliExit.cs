@@ -40,7 +40,8 @@ public static class CliExit
         }
     }
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping: "+50%" stays "+50%" rather than "\u002B50%"; the output is a file or a pipe, never HTML.
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>With --format json, standard output holds exactly this one document.</summary>
     public static void WriteJson(JsonNode document) => Console.Out.WriteLine(document.ToJsonString(Indented));

@@ -20,7 +20,7 @@ public static class ReportWriter
         var nie = result["nie"]!.AsArray().Select(x => x!.AsObject()).ToList();
         var effects = result["effects"]!.AsArray().Select(x => x!.AsObject()).ToList();
 
-        File.WriteAllText(Path.Combine(folder, "result.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(folder, "result.json"), result.ToJsonString(CliExit.Indented));
         WriteBarChart(Path.Combine(folder, "nie.png"), nie, result["outcome"]!.GetValue<string>());
         var shading = Shading(model, nie, effects);
         File.WriteAllText(Path.Combine(folder, "dag.svg"), DagSvg(model, shading));
