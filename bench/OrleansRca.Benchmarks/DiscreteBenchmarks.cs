@@ -20,7 +20,7 @@ public static class DiscreteBenchmarks
 
         // 1. ALARM: parse the BIF, build the junction tree, every P(X_j | do(X_i = a)) (pgmpy: ~8 s).
         InterventionalMarginals? alarm = null;
-        var ms = Median(repetitions, () => alarm = new ExactInference(BifReader.Load(alarmPath)).AllInterventional());
+        var ms = Timing.Median(repetitions, () => alarm = new ExactInference(BifReader.Load(alarmPath)).AllInterventional());
         var net = alarm!.Network;
         yield return ("alarm: load BIF + all interventional marginals", ms,
             $"{net.Count} nodes, {net.StateCount} states, {net.StateCount * net.Count:N0} marginals (target <= 20 ms; pgmpy ~8 s)");
@@ -42,12 +42,12 @@ public static class DiscreteBenchmarks
             what = "generated N_ivn=17, m=1e6";
         }
         MixtureSolution? solution = null;
-        ms = Median(repetitions, () => solution = MixtureSolver.Solve(alarm, mixture));
+        ms = Timing.Median(repetitions, () => solution = MixtureSolver.Solve(alarm, mixture));
         yield return ("alarm: one DIMM solve (robust)", ms, what);
 
         var exact = MixtureGenerator.Random(alarm, 34, 2);
         var exactMixture = MixtureMarginals.Create(net, exact.Marginals);
-        ms = Median(repetitions, () => MixtureSolver.Solve(alarm, exactMixture));
+        ms = Timing.Median(repetitions, () => MixtureSolver.Solve(alarm, exactMixture));
         yield return ("alarm: one DIMM solve (exact, theorem 1)", ms, "generated N_ivn=34, exact marginals");
 
         // 3. Growth: seeded random DAGs (2-5 states, <= 3 parents among the previous 8 nodes).
@@ -57,7 +57,7 @@ public static class DiscreteBenchmarks
             ExactInference? inference = null;
             InterventionalMarginals? oracle = null;
             var reps = nodes >= 600 ? Math.Max(1, Math.Min(repetitions, 15)) : repetitions;
-            ms = Median(reps, () =>
+            ms = Timing.Median(reps, () =>
             {
                 inference = new ExactInference(random);
                 oracle = inference.AllInterventional();
@@ -69,7 +69,7 @@ public static class DiscreteBenchmarks
             var mix = MixtureGenerator.Random(oracle!, nodes / 5, 3);
             var mixMarginals = MixtureMarginals.Create(random, mix.Marginals);
             var error = 0.0;
-            ms = Median(repetitions, () =>
+            ms = Timing.Median(repetitions, () =>
             {
                 var s = MixtureSolver.Solve(oracle!, mixMarginals);
                 error = DimmMetrics.Compute(mix.Pi, mix.PiPhi, s.Pi, s.PiPhi).MaxError;
@@ -77,19 +77,5 @@ public static class DiscreteBenchmarks
             yield return ($"random {nodes} nodes: one DIMM solve (exact)", ms,
                 $"{nodes / 5} interventions, max error {error.ToString("0.0e+0", CultureInfo.InvariantCulture)}");
         }
-    }
-
-    private static double Median(int repetitions, Action action)
-    {
-        action(); // warm-up (JIT, caches), discarded
-        var times = new double[repetitions];
-        for (var r = 0; r < repetitions; r++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            times[r] = sw.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[repetitions / 2];
     }
 }

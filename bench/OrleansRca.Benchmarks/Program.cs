@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -18,20 +17,6 @@ var rows = new List<(string Section, string Name, double MedianMs, string Note)>
 
 string? Arg(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
-static double Median(int repetitions, Action action)
-{
-    action(); // warm-up (JIT, caches), discarded
-    var times = new double[repetitions];
-    for (var r = 0; r < repetitions; r++)
-    {
-        var sw = Stopwatch.StartNew();
-        action();
-        times[r] = sw.Elapsed.TotalMilliseconds;
-    }
-    Array.Sort(times);
-    return times[repetitions / 2];
-}
-
 void Report(string section, string name, double ms, string note = "")
 {
     rows.Add((section, name, ms, note));
@@ -48,7 +33,7 @@ foreach (var nodes in new[] { 20, 100, 500 })
         var noise = Propagator.Abduct(model, columns);
         var order = model.Graph.TopologicalOrder.Where(v => v != 0).ToArray();
         var forced = columns[0].Select(x => x * 1.5).ToArray();
-        var ms = Median(quick ? 5 : 15, () =>
+        var ms = Timing.Median(quick ? 5 : 15, () =>
         {
             var values = new double[nodes][];
             values[0] = forced;
@@ -58,7 +43,7 @@ foreach (var nodes in new[] { 20, 100, 500 })
         // A service answering repeated what-if queries keeps its output columns: no allocation per query.
         var reused = new double[nodes][];
         reused[0] = forced;
-        ms = Median(quick ? 5 : 15, () => Propagator.Propagate(model, order, noise, reused!, n, reuseOutputs: true));
+        ms = Timing.Median(quick ? 5 : 15, () => Propagator.Propagate(model, order, noise, reused!, n, reuseOutputs: true));
         Report("counterfactual", $"linear N={nodes}, {n:N0} rows, reused columns", ms, $"{(double)order.Length * n / (ms / 1000) / 1e6:F0} M node-rows/s");
     }
 
@@ -71,7 +56,7 @@ foreach (var nodes in new[] { 20, 100, 500 })
     var order = model.Graph.TopologicalOrder.Where(v => v != 0).ToArray();
     var values = new double[500][];
     values[0] = data.Columns[0];
-    var ms = Median(quick ? 3 : 7, () => Propagator.Propagate(model, order, noise, values!, n, reuseOutputs: true));
+    var ms = Timing.Median(quick ? 3 : 7, () => Propagator.Propagate(model, order, noise, values!, n, reuseOutputs: true));
     Report("counterfactual", $"nonlinear formulas N=500, {n:N0} rows, reused columns", ms, $"{(double)order.Length * n / (ms / 1000) / 1e6:F0} M node-rows/s");
 }
 
@@ -82,12 +67,12 @@ foreach (var nodes in new[] { 20, 100 })
     var data = SyntheticData.Generate(model, null, 10_000, seed: 2);
     foreach (var engine in new[] { EffectEngine.Auto, EffectEngine.General })
     {
-        var ms = Median(quick ? 5 : 15, () => MediationEngine.Run(model, data, new MediationOptions { Engine = engine }));
+        var ms = Timing.Median(quick ? 5 : 15, () => MediationEngine.Run(model, data, new MediationOptions { Engine = engine }));
         Report("NIE 5x10", $"linear N={nodes}, 10,000 rows, engine {engine.ToString().ToLowerInvariant()}", ms,
             engine == EffectEngine.Auto ? "closed-form path products" : "counterfactual propagation");
     }
     var unfitted = model.WithMechanisms(model.Mechanisms.Select((m, v) => model.Graph.IsRoot(v) ? m : null).ToArray());
-    var fitMs = Median(quick ? 5 : 15, () => MediationEngine.Run(unfitted, data, new MediationOptions()));
+    var fitMs = Timing.Median(quick ? 5 : 15, () => MediationEngine.Run(unfitted, data, new MediationOptions()));
     Report("NIE 5x10", $"linear N={nodes}, 10,000 rows, every mechanism fitted by OLS", fitMs, "fit + closed form");
 }
 
@@ -96,7 +81,7 @@ foreach (var nodes in new[] { 20, 100 })
     var n = quick ? 10_000 : 100_000;
     var model = RandomModels.Mediation(1000, 20, 100, nonlinear: true, seed: 11);
     var data = SyntheticData.Generate(model, null, n, seed: 3);
-    var ms = Median(quick ? 1 : 3, () => MediationEngine.Run(model, data, new MediationOptions()));
+    var ms = Timing.Median(quick ? 1 : 3, () => MediationEngine.Run(model, data, new MediationOptions()));
     Report("large job", $"nonlinear N=1000, 20x100 pairs, {n:N0} rows", ms, "general propagator, partitioned subgraphs");
 }
 

@@ -22,15 +22,14 @@ public sealed class AnalysisCache : IDisposable
 
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly ITimer _sweeper;
+    private readonly IdleExpiringMap<Entry> _entries;
 
     public AnalysisCache(IGrainFactory grains, ILocalSiloDetails silo, TimeProvider? time = null)
     {
         _grains = grains;
         _time = time ?? TimeProvider.System;
         Silo = silo.SiloAddress.ToString();
-        _sweeper = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _entries = new IdleExpiringMap<Entry>(_time, IdleLifetime);
         Discrete = new DiscreteCache(grains, this, _time);
     }
 
@@ -108,7 +107,7 @@ public sealed class AnalysisCache : IDisposable
     /// <summary>Step 2 for one treatment (its mediators' treated values), shared by the pair grains of that treatment on this silo.</summary>
     public Task<TreatmentRun> GetTreatmentRunAsync(string analysisId, string fittedModelJson, int treatment)
     {
-        var slot = Touch(analysisId).Runs.GetOrAdd(treatment, _ => new Slot<TreatmentRun>());
+        var slot = Touch(analysisId).Runs.GetOrAdd(treatment, _ => new OnceSlot<TreatmentRun>());
         return slot.GetOrStart(() => Task.Run(async () =>
         {
             var problem = await GetProblemAsync(analysisId, fittedModelJson).ConfigureAwait(false);
@@ -117,11 +116,11 @@ public sealed class AnalysisCache : IDisposable
     }
 
     /// <summary>Drops everything held for an analysis (it finished).</summary>
-    public void Forget(string analysisId) => _entries.TryRemove(analysisId, out _);
+    public void Forget(string analysisId) => _entries.Forget(analysisId);
 
     public void Dispose()
     {
-        _sweeper.Dispose();
+        _entries.Dispose();
         Discrete.Dispose();
         _compute.Dispose();
     }
@@ -136,54 +135,12 @@ public sealed class AnalysisCache : IDisposable
     public static MediationRequest ParseRequest(string requestJson) =>
         MediationRequest.Parse(RequestJson.ParseObject(requestJson));
 
-    private Entry Touch(string analysisId)
-    {
-        var entry = _entries.GetOrAdd(analysisId, _ => new Entry());
-        entry.LastUsed = _time.GetTimestamp();
-        return entry;
-    }
-
-    private void Sweep()
-    {
-        var now = _time.GetTimestamp();
-        foreach (var (id, entry) in _entries)
-            if (_time.GetElapsedTime(entry.LastUsed, now) > IdleLifetime)
-                _entries.TryRemove(new KeyValuePair<string, Entry>(id, entry));
-    }
+    private Entry Touch(string analysisId) => _entries.Touch(analysisId);
 
     private sealed class Entry
     {
-        public readonly Slot<MediationRequest> Request = new();
-        public readonly Slot<MediationProblem> Problem = new();
-        public readonly ConcurrentDictionary<int, Slot<TreatmentRun>> Runs = new();
-        public long LastUsed;
-    }
-
-    /// <summary>A value computed at most once; a failed computation is forgotten so the next caller retries.</summary>
-    private sealed class Slot<T>
-    {
-        private Task<T>? _task;
-
-        public Task<T> GetOrStart(Func<Task<T>> start)
-        {
-            Task<T> task;
-            lock (this)
-            {
-                if (_task is null)
-                {
-                    _task = start();
-                    _ = _task.ContinueWith(Forget, CancellationToken.None,
-                        TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                }
-                task = _task;
-            }
-            return task;
-        }
-
-        private void Forget(Task<T> failed)
-        {
-            lock (this)
-                if (ReferenceEquals(_task, failed)) _task = null;
-        }
+        public readonly OnceSlot<MediationRequest> Request = new();
+        public readonly OnceSlot<MediationProblem> Problem = new();
+        public readonly ConcurrentDictionary<int, OnceSlot<TreatmentRun>> Runs = new();
     }
 }

@@ -18,15 +18,14 @@ public sealed class DiscreteCache : IDisposable
     private readonly IGrainFactory _grains;
     private readonly AnalysisCache _compute;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly ITimer _sweeper;
+    private readonly IdleExpiringMap<Entry> _entries;
 
     public DiscreteCache(IGrainFactory grains, AnalysisCache compute, TimeProvider time)
     {
         _grains = grains;
         _compute = compute;
         _time = time;
-        _sweeper = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _entries = new IdleExpiringMap<Entry>(_time, AnalysisCache.IdleLifetime);
     }
 
     /// <summary>This silo's address.</summary>
@@ -84,9 +83,9 @@ public sealed class DiscreteCache : IDisposable
     public Task<T> ComputeAsync<T>(Func<T> work) => _compute.ComputeAsync(work);
 
     /// <summary>Drops everything held for an analysis (it finished).</summary>
-    public void Forget(string analysisId) => _entries.TryRemove(analysisId, out _);
+    public void Forget(string analysisId) => _entries.Forget(analysisId);
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose() => _entries.Dispose();
 
     private async Task<object> LoadRequestAsync(string analysisId)
     {
@@ -99,52 +98,12 @@ public sealed class DiscreteCache : IDisposable
     public static object ParseRequest(string kind, string requestJson) =>
         DiscreteRequests.ParseAndValidate(kind, RequestJson.ParseObject(requestJson));
 
-    private Entry Touch(string analysisId)
-    {
-        var entry = _entries.GetOrAdd(analysisId, _ => new Entry());
-        entry.LastUsed = _time.GetTimestamp();
-        return entry;
-    }
-
-    private void Sweep()
-    {
-        var now = _time.GetTimestamp();
-        foreach (var (id, entry) in _entries)
-            if (_time.GetElapsedTime(entry.LastUsed, now) > AnalysisCache.IdleLifetime)
-                _entries.TryRemove(new KeyValuePair<string, Entry>(id, entry));
-    }
+    private Entry Touch(string analysisId) => _entries.Touch(analysisId);
 
     private sealed class Entry
     {
-        public readonly Slot<object> Request = new();
-        public readonly Slot<InterventionalMarginals> Oracle = new();
+        public readonly OnceSlot<object> Request = new();
+        public readonly OnceSlot<InterventionalMarginals> Oracle = new();
         public readonly ConcurrentBag<ExactInference> Engines = [];
-        public long LastUsed;
-    }
-
-    /// <summary>A value computed at most once; a failed computation is forgotten so the next caller retries.</summary>
-    private sealed class Slot<T>
-    {
-        private readonly Lock _lock = new();
-        private Task<T>? _task;
-
-        public Task<T> GetOrStart(Func<Task<T>> start)
-        {
-            lock (_lock)
-            {
-                if (_task is { } running) return running;
-                var task = start();
-                _task = task;
-                _ = task.ContinueWith(Forget, CancellationToken.None,
-                    TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                return task;
-            }
-        }
-
-        private void Forget(Task<T> failed)
-        {
-            lock (_lock)
-                if (ReferenceEquals(_task, failed)) _task = null;
-        }
     }
 }
