@@ -190,4 +190,33 @@ public static class DimmEvaluation
         }
         return rows;
     }
+
+    /// <summary>
+    /// The paper's protocol run afresh (section 5.1, table 1): for every intervention count and sample size,
+    /// <paramref name="seeds"/> random mixtures with pi_phi = <paramref name="piPhi"/> and one state per node
+    /// left out (<see cref="MixtureGenerator.Random"/>), marginals estimated from that many ancestral samples
+    /// (<see cref="MixtureGenerator.Sample"/>), solved and scored against the truth.
+    /// </summary>
+    public static IReadOnlyList<DimmEvaluationRow> Protocol(InterventionalMarginals oracle, IReadOnlyList<int> interventionCounts,
+        IReadOnlyList<long> sampleSizes, int seeds, double piPhi = 0.2, int repetitions = 5)
+    {
+        if (seeds < 1) throw new InputException($"seeds must be at least 1, not {seeds}");
+        var instances = new List<DimmInstance>();
+        foreach (var m in sampleSizes)
+        {
+            if (m < 1) throw new InputException($"sample sizes must be positive, not {m}");
+            foreach (var k in interventionCounts)
+            {
+                if (k < 0) throw new InputException($"intervention counts must not be negative, not {k}");
+                for (var seed = 0; seed < seeds; seed++)
+                {
+                    var truth = MixtureGenerator.Random(oracle, k, seed, k == 0 ? 1.0 : piPhi);
+                    var frequencies = MixtureGenerator.Sample(oracle.Network, truth.PiPhi, truth.Pi, m, seed + 1);
+                    instances.Add(new DimmInstance($"{oracle.Network.Name}-nivn{k}-m{m:0e0}-seed{seed}", k, m, truth.PiPhi, truth.Pi,
+                        MixtureMarginals.Create(oracle.Network, frequencies, m), null, null));
+                }
+            }
+        }
+        return Evaluate(oracle, instances, repetitions);
+    }
 }

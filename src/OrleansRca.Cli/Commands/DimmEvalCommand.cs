@@ -18,34 +18,52 @@ public static class DimmEvalCommand
         var instances = new Option<string[]>("--instances")
         {
             Description = "Instance files, or directories of them (every *.json except *.mixture.json).",
-            Required = true,
-            Arity = ArgumentArity.OneOrMore,
+            Arity = ArgumentArity.ZeroOrMore,
         };
+        var network = new Option<string?>("--network") { Description = "Run the protocol afresh on this BIF network instead of scoring instance files." };
+        var nIvn = new Option<string>("--n-ivn") { Description = "With --network: intervention counts (comma-separated).", DefaultValueFactory = _ => "0,5,9,17,34,68" };
+        var samples = new Option<string>("--samples") { Description = "With --network: sample sizes m (comma-separated).", DefaultValueFactory = _ => "1e5,1e6" };
+        var seeds = new Option<int>("--seeds") { Description = "With --network: random mixtures per (N_ivn, m).", DefaultValueFactory = _ => 3 };
         var bifDir = new Option<string?>("--bif-dir") { Description = "Where the networks named by the instances live (default: ../bif beside the instances)." };
         var repetitions = new Option<int>("--repetitions") { Description = "Timed solves per instance (median reported; default 15).", DefaultValueFactory = _ => 15 };
         var format = CommonOptions.Format();
         var command = new Command("dimm-eval", "Evaluate the mixture-of-interventions solver on DIMM instances against their truth and the SLSQP reference.");
         command.Options.Add(instances);
         command.Options.Add(bifDir);
+        command.Options.Add(network);
+        command.Options.Add(nIvn);
+        command.Options.Add(samples);
+        command.Options.Add(seeds);
         command.Options.Add(repetitions);
         command.Options.Add(format);
         command.SetAction((parse, ct) => CliExit.RunAsync(_ =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var files = new List<string>();
-            foreach (var path in parse.GetValue(instances)!)
-            {
-                if (Directory.Exists(path)) files.AddRange(DimmEvaluation.InstanceFiles(path));
-                else if (File.Exists(path)) files.Add(path);
-                else throw new InputException($"instance path '{path}' does not exist");
-            }
-            if (files.Count == 0)
-                throw new InputException("no instance files found");
             var reps = parse.GetValue(repetitions);
             if (reps < 1) throw new InputException($"--repetitions must be at least 1, not {reps}");
-            var bif = parse.GetValue(bifDir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files[0]))!, "..", "bif");
-            var rows = DimmEvaluation.Evaluate(files, bif, reps)
-                .OrderBy(r => r.Samples).ThenBy(r => r.Interventions).ThenBy(r => r.Instance, StringComparer.Ordinal).ToList();
+            IReadOnlyList<DimmEvaluationRow> rows;
+            if (parse.GetValue(network) is { } bifPath)
+            {
+                if (!File.Exists(bifPath)) throw new InputException($"network file '{bifPath}' does not exist");
+                var oracle = new ExactInference(BifReader.Load(bifPath)).AllInterventional();
+                rows = DimmEvaluation.Protocol(oracle, ParseList(parse.GetValue(nIvn)!, "--n-ivn", x => checked((int)x)),
+                    ParseList(parse.GetValue(samples)!, "--samples", x => checked((long)x)), parse.GetValue(seeds), repetitions: reps);
+            }
+            else
+            {
+                var files = new List<string>();
+                foreach (var path in parse.GetValue(instances) ?? [])
+                {
+                    if (Directory.Exists(path)) files.AddRange(DimmEvaluation.InstanceFiles(path));
+                    else if (File.Exists(path)) files.Add(path);
+                    else throw new InputException($"instance path '{path}' does not exist");
+                }
+                if (files.Count == 0)
+                    throw new InputException("give --instances (files or folders of DIMM instances) or --network (run the protocol afresh)");
+                var bif = parse.GetValue(bifDir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files[0]))!, "..", "bif");
+                rows = DimmEvaluation.Evaluate(files, bif, reps);
+            }
+            rows = rows.OrderBy(r => r.Samples).ThenBy(r => r.Interventions).ThenBy(r => r.Instance, StringComparer.Ordinal).ToList();
 
             if (json) CliExit.WriteJson(ToJson(rows));
             else WriteTable(rows);
@@ -53,6 +71,11 @@ public static class DimmEvalCommand
         }, ct));
         return command;
     }
+
+    private static List<T> ParseList<T>(string text, string option, Func<double, T> convert) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x =>
+            double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d == Math.Floor(d)
+                ? convert(d) : throw new InputException($"{option}: '{x}' is not a whole number")).ToList();
 
     private static JsonObject Metrics(DimmMetrics m) => new() { ["mse"] = m.Mse, ["mae"] = m.Mae, ["max_error"] = m.MaxError };
 
@@ -87,7 +110,7 @@ public static class DimmEvalCommand
     private static void WriteTable(IReadOnlyList<DimmEvaluationRow> rows)
     {
         static string F(double? x) => x is { } v ? v.ToString("0.0e+0", CultureInfo.InvariantCulture) : "";
-        var table = new Table().Title("DIMM on ALARM: ours vs the SLSQP reference").Border(TableBorder.Simple);
+        var table = new Table().Title("DIMM: recovered proportions against the truth (and the SLSQP reference when the instance has one)").Border(TableBorder.Simple);
         foreach (var c in new[] { "N_ivn", "m", "MAE", "ref MAE", "ratio", "max err", "ms", "ref ms" })
             table.AddColumn(new TableColumn(c).RightAligned());
         foreach (var r in rows)
