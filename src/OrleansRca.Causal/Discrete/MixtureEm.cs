@@ -91,44 +91,9 @@ public static class MixtureEm
     /// </summary>
     public static int[][] SampleRows(BayesianNetwork network, double piPhi, ReadOnlySpan<double> pi, int rows, int seed)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        var rng = new Random(seed);
-        var components = new List<(int Global, double Weight)> { (-1, piPhi) };
-        for (var g = 0; g < pi.Length; g++) if (pi[g] > 0) components.Add((g, pi[g]));
-        var cumulative = new double[components.Count];
-        var acc = 0.0;
-        for (var c = 0; c < components.Count; c++) cumulative[c] = acc += components[c].Weight;
-
-        var order = network.TopologicalOrder;
-        var result = new int[rows][];
-        for (var row = 0; row < rows; row++)
-        {
-            var state = result[row] = new int[network.Count];
-            var u = rng.NextDouble() * acc;
-            var c = Array.BinarySearch(cumulative, u);
-            if (c < 0) c = ~c;
-            c = Math.Min(c, components.Count - 1);
-            var (doNode, doState) = components[c].Global < 0 ? (-1, -1) : network.FromGlobal(components[c].Global);
-            foreach (var j in order)
-            {
-                var v = network.Variables[j];
-                if (j == doNode)
-                {
-                    state[j] = doState;
-                    continue;
-                }
-                var r = 0;
-                foreach (var p in v.ParentIndices) r = r * network.Variables[p].Cardinality + state[p];
-                var cpt = v.RawCpt.AsSpan(r * v.Cardinality, v.Cardinality);
-                var total = 0.0;
-                foreach (var p in cpt) total += p;
-                var draw = rng.NextDouble() * total;
-                var k = 0;
-                while (k < cpt.Length - 1 && (draw -= cpt[k]) >= 0) k++;
-                state[j] = k;
-            }
-        }
-        return result;
+        var result = new List<int[]>(rows);
+        MixtureGenerator.ForEachRow(network, piPhi, pi, rows, seed, state => result.Add((int[])state.Clone()));
+        return [.. result];
     }
 
     /// <summary>

@@ -62,6 +62,21 @@ public static class MixtureGenerator
     /// </summary>
     public static double[] Sample(BayesianNetwork network, double piPhi, ReadOnlySpan<double> pi, long samples, int seed)
     {
+        var counts = new long[network.StateCount];
+        ForEachRow(network, piPhi, pi, samples, seed, state =>
+        {
+            for (var j = 0; j < state.Length; j++) counts[network.Variables[j].StateOffset + state[j]]++;
+        });
+        return counts.Select(n => (double)n / samples).ToArray();
+    }
+
+    /// <summary>
+    /// The ancestral sampler behind <see cref="Sample"/> and <see cref="MixtureEm.SampleRows"/>: per row, pick a
+    /// component, then draw every node in topological order (the intervened node takes its state). The state
+    /// buffer handed to <paramref name="onRow"/> is reused for the next row.
+    /// </summary>
+    internal static void ForEachRow(BayesianNetwork network, double piPhi, ReadOnlySpan<double> pi, long samples, int seed, Action<int[]> onRow)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
         var rng = new Random(seed);
         var components = new List<(int Global, double Weight)> { (-1, piPhi) };
@@ -72,7 +87,6 @@ public static class MixtureGenerator
 
         var order = network.TopologicalOrder;
         var state = new int[network.Count];
-        var counts = new long[network.StateCount];
         for (var row = 0L; row < samples; row++)
         {
             var u = rng.NextDouble() * acc;
@@ -86,23 +100,20 @@ public static class MixtureGenerator
                 if (j == doNode)
                 {
                     state[j] = doState;
+                    continue;
                 }
-                else
-                {
-                    var r = 0;
-                    foreach (var p in v.ParentIndices) r = r * network.Variables[p].Cardinality + state[p];
-                    var cpt = v.RawCpt.AsSpan(r * v.Cardinality, v.Cardinality);
-                    var total = 0.0;
-                    foreach (var p in cpt) total += p;
-                    var draw = rng.NextDouble() * total;
-                    var k = 0;
-                    while (k < cpt.Length - 1 && (draw -= cpt[k]) >= 0) k++;
-                    state[j] = k;
-                }
-                counts[v.StateOffset + state[j]]++;
+                var r = 0;
+                foreach (var p in v.ParentIndices) r = r * network.Variables[p].Cardinality + state[p];
+                var cpt = v.RawCpt.AsSpan(r * v.Cardinality, v.Cardinality);
+                var total = 0.0;
+                foreach (var p in cpt) total += p;
+                var draw = rng.NextDouble() * total;
+                var k = 0;
+                while (k < cpt.Length - 1 && (draw -= cpt[k]) >= 0) k++;
+                state[j] = k;
             }
+            onRow(state);
         }
-        return counts.Select(n => (double)n / samples).ToArray();
     }
 }
 
