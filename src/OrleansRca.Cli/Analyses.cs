@@ -7,10 +7,14 @@ namespace OrleansRca.Cli;
 /// <summary>Where the CLI sends an analysis: an embedded single silo by default, or a running cluster.</summary>
 public static class Analyses
 {
+    /// <summary><see cref="RunAsync"/> with a progress bar on a terminal's standard error.</summary>
+    public static Task<JsonObject> RunWithProgressAsync(string kind, JsonObject request, string? cluster, CancellationToken cancellationToken) =>
+        Output.ProgressDisplay.RunAsync(kind, p => RunAsync(kind, request, cluster, p, cancellationToken));
+
     public static async Task<JsonObject> RunAsync(string kind, JsonObject request, string? cluster, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         // Everything checkable without a cluster is checked before one starts: bad input fails in milliseconds.
-        if (kind == "mediation") MediationRequest.Parse(request).Validate();
+        if (kind == OrleansRca.Abstractions.AnalysisKinds.Mediation) MediationRequest.Parse(request).Validate();
         else if (DiscreteRequests.IsDiscrete(kind)) DiscreteRequests.ParseAndValidate(kind, request);
         await using var runner = await RcaHost.StartRunnerAsync(cluster, cancellationToken);
         return await runner.RunAsync(kind, request, progress, cancellationToken);

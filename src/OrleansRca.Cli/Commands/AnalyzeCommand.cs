@@ -1,3 +1,4 @@
+using OrleansRca.Abstractions;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal;
@@ -43,7 +44,7 @@ public static class AnalyzeCommand
                 if (spec[field] is { } value) request[field] = value.DeepClone();
             options.WriteTo(parse, request);
 
-            var result = await ProgressDisplay.RunAsync("mediation", p => Analyses.RunAsync("mediation", request, parse.GetValue(cluster), p, token));
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mediation, request, parse.GetValue(cluster), token);
             var name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
             var reportDir = parse.GetValue(output) ?? Path.Combine("reports", name);
             var files = ReportWriter.Write(reportDir, request["model"]!.AsObject(), result);

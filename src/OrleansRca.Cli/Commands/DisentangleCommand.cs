@@ -40,8 +40,7 @@ public static class DisentangleCommand
                 ["mixture"] = RequestJson.ParseObject(MediateCommand.ReadText(mixturePath, "mixture file"), $"mixture file '{mixturePath}'"),
                 ["method"] = parse.GetValue(method),
             };
-            var result = await ProgressDisplay.RunAsync("disentanglement",
-                p => Analyses.RunAsync(DiscreteRequests.Disentanglement, request, parse.GetValue(cluster), p, token));
+            var result = await Analyses.RunWithProgressAsync(DiscreteRequests.Disentanglement, request, parse.GetValue(cluster), token);
             if (json) CliExit.WriteJson(result);
             else WriteTable(result);
             return CliExit.Ok;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Models;
-using OrleansRca.Causal.Requests;
 using OrleansRca.Causal.Synthetic;
 
 namespace OrleansRca.Cli.Commands;
@@ -36,7 +35,6 @@ public static class GenerateCommand
         var model = ModelFile.FromJson(truth, "truth model");
         var noise = truth["noise"] as System.Text.Json.Nodes.JsonObject;
         if (truth["noise"] is not null && noise is null) throw new InputException("'noise' must be an object keyed by node name");
-        _ = RequestJson.OptionalString(truth, "name");
         return SyntheticData.Generate(model, noise, rows, seed);
     }
 }

@@ -29,8 +29,7 @@ public static class MarginalsCommand
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
             var request = new JsonObject { ["network"] = MediateCommand.ReadText(parse.GetValue(network)!, "network file") };
             if (parse.GetValue(intervention) is { } spec) request["do"] = spec;
-            var result = await ProgressDisplay.RunAsync("marginals",
-                p => Analyses.RunAsync(DiscreteRequests.Marginals, request, parse.GetValue(cluster), p, token));
+            var result = await Analyses.RunWithProgressAsync(DiscreteRequests.Marginals, request, parse.GetValue(cluster), token);
             if (json) CliExit.WriteJson(result);
             else WriteTable(result);
             return CliExit.Ok;

@@ -1,3 +1,4 @@
+using OrleansRca.Abstractions;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal;
@@ -32,7 +33,7 @@ public static class MediateCommand
                 ["data"] = ReadText(parse.GetValue(data)!, "data file"),
             };
             options.WriteTo(parse, request);
-            var result = await ProgressDisplay.RunAsync("mediation", p => Analyses.RunAsync("mediation", request, parse.GetValue(cluster), p, token));
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mediation, request, parse.GetValue(cluster), token);
             if (json) CliExit.WriteJson(result);
             else MediationTables.Write(AnsiConsole.Console, result);
             return CliExit.Ok;
