@@ -25,6 +25,9 @@ public sealed class DataTable
 
     public bool Contains(string name) => _index.ContainsKey(name);
 
+    /// <summary>The position of a column, or -1.</summary>
+    public int IndexOf(string name) => _index.TryGetValue(name, out var i) ? i : -1;
+
     public double[] this[string name] =>
         _index.TryGetValue(name, out var i) ? Columns[i] : throw new InputException($"the data have no column '{name}'");
 
