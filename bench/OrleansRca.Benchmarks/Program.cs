@@ -30,6 +30,37 @@ if (only is null or "e2e")
     foreach (var (name, ms, note) in EndToEnd.Run(quick, Directory.GetCurrentDirectory()))
         Report("end to end", name, ms, note);
 if (only == "e2e") { Write(); return; }
+if (only == "engine")
+{
+    // The engine alone on the end-to-end job's files (run --only e2e first): where the CLI's time goes.
+    var dir = Arg("--dir") ?? Path.Combine(Path.GetTempPath(), "rca-e2e-100000");
+    var model = ModelFile.Load(Path.Combine(dir, "model.json"));
+    var table = CsvData.LoadFor(model, Path.Combine(dir, "data.csv"));
+    foreach (var parallelism in new[] { -1, 1 })
+        Report("engine", $"MediationEngine.Run, {table.Rows:N0} rows, parallelism {parallelism}", Timing.Median(3, () => MediationEngine.Run(model, table, new MediationOptions { MaxParallelism = parallelism })));
+    var problem = MediationEngine.Prepare(model, table, new MediationOptions { MaxParallelism = 1 });
+    Report("engine", "Prepare (abduct, baseline)", Timing.Median(3, () => MediationEngine.Prepare(model, table, new MediationOptions { MaxParallelism = 1 })));
+    Report("engine", "RunTreatment x10", Timing.Median(3, () => { for (var i = 0; i < 10; i++) MediationEngine.RunTreatment(problem, i); }));
+    var run = MediationEngine.RunTreatment(problem, 0);
+    Report("engine", "RunPair x40 (treatment 0)", Timing.Median(3, () => { for (var j = 0; j < 40; j++) MediationEngine.RunPair(problem, j, run.MediatorValues[j]); }));
+    await using (var runner = await OrleansRca.Hosting.RcaHost.StartRunnerAsync(null, CancellationToken.None))
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(dir, "data.csv"));
+        var dataset = CsvColumns.Read(bytes, "data.csv");
+        await runner.AddDatasetAsync(dataset, bytes, DataFormat.Csv, CancellationToken.None);
+        var body = new System.Text.Json.Nodes.JsonObject { ["model"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "model.json"))), ["data"] = new System.Text.Json.Nodes.JsonObject { ["dataset"] = dataset.Id } };
+        for (var k = 0; k < 3; k++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var last = -1.0;
+            var progress = new Progress<double>(p => { if (p != last) { Console.WriteLine($"  {clock.ElapsedMilliseconds,6} ms progress {p:F3}"); last = p; } });
+            await runner.RunAsync("mediation", (System.Text.Json.Nodes.JsonObject)body.DeepClone(), progress, CancellationToken.None);
+            Report("engine", $"embedded silo analysis #{k}", clock.Elapsed.TotalMilliseconds);
+        }
+    }
+    Write();
+    return;
+}
 
 // 1. Counterfactual propagation of every row through every node (noise abducted, one node forced).
 foreach (var nodes in new[] { 20, 100, 500 })
