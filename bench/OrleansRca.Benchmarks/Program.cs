@@ -62,6 +62,9 @@ if (only == "engine")
     var problem = MediationEngine.Prepare(model, table, new MediationOptions { MaxParallelism = 1 });
     Report("engine", "Prepare (abduct, baseline)", Timing.Median(3, () => MediationEngine.Prepare(model, table, new MediationOptions { MaxParallelism = 1 })));
     Report("engine", "RunTreatment x10", Timing.Median(3, () => { for (var i = 0; i < 10; i++) MediationEngine.RunTreatment(problem, i); }));
+    Report("engine", "RunDirect x10", Timing.Median(3, () => { for (var i = 0; i < 10; i++) MediationEngine.RunDirect(problem, i); }));
+    var plan = MediationPlan.Create(model, new MediationOptions());
+    Report("engine", "schedule (closed forms)", Timing.Median(3, () => MediationSchedule.Create(model, plan, EffectEngine.Auto)));
     var run = MediationEngine.RunTreatment(problem, 0);
     Report("engine", "RunPair x40 (treatment 0)", Timing.Median(3, () => { for (var j = 0; j < 40; j++) MediationEngine.RunPair(problem, j, run.MediatorValues[j]); }));
     await using (var runner = await OrleansRca.Hosting.RcaHost.StartRunnerAsync(null, CancellationToken.None))

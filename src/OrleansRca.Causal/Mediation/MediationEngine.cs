@@ -72,7 +72,7 @@ public static class MediationEngine
         var t = plan.Treatments[treatmentPosition];
         var values = (double[]?[])problem.Baseline.Clone();
         values[t] = problem.Treated[treatmentPosition];
-        Propagator.Propagate(problem.Model, plan.TreatmentCut[treatmentPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism, plan.MediatorsAndOutcome);
+        Propagator.Propagate(problem.Model, plan.TreatmentCut[treatmentPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism, plan.MediatorsAndOutcome, baseline: problem.Baseline);
         var mediators = new double[]?[plan.Mediators.Length];
         for (var j = 0; j < mediators.Length; j++)
             mediators[j] = plan.Reaches[treatmentPosition, j] ? values[plan.Mediators[j]] : null;
@@ -86,7 +86,7 @@ public static class MediationEngine
         var plan = problem.Plan;
         var values = (double[]?[])problem.Baseline.Clone();
         values[plan.Mediators[mediatorPosition]] = mediatorValues;
-        Propagator.Propagate(problem.Model, plan.MediatorCut[mediatorPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism, plan.OutcomeOnly);
+        Propagator.Propagate(problem.Model, plan.MediatorCut[mediatorPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism, plan.OutcomeOnly, baseline: problem.Baseline);
         return DifferenceSum(values[plan.Outcome]!, problem.Baseline[plan.Outcome]);
     }
 
@@ -96,7 +96,7 @@ public static class MediationEngine
         var plan = problem.Plan;
         var values = (double[]?[])problem.Baseline.Clone();
         values[plan.Treatments[treatmentPosition]] = problem.Treated[treatmentPosition];
-        Propagator.Propagate(problem.Model, plan.DirectCut[treatmentPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism, plan.OutcomeOnly);
+        Propagator.Propagate(problem.Model, plan.DirectCut[treatmentPosition], problem.Noise, values, problem.Rows, problem.Options.MaxParallelism, plan.OutcomeOnly, baseline: problem.Baseline);
         return DifferenceSum(values[plan.Outcome]!, problem.Baseline[plan.Outcome]);
     }
 

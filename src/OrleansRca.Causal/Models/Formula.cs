@@ -51,6 +51,65 @@ public sealed class Formula
         return new Formula(expression, root, allowedVariables);
     }
 
+    /// <summary>
+    /// The formula as a constant plus parts that read disjoint sets of variables: its top-level sum split
+    /// into addends, the addends that share a variable joined into one part (constant addends dropped).
+    /// A change to some variables then moves the value by the change of the parts that read them alone,
+    /// which is how counterfactual propagation updates a node with many parents when one of them moved.
+    /// Each part is a formula over the same <see cref="Variables"/>.
+    /// </summary>
+    public IReadOnlyList<(int[] Variables, Formula Part)> AdditiveParts() => _parts ??= Split();
+
+    private IReadOnlyList<(int[] Variables, Formula Part)>? _parts;
+
+    private List<(int[] Variables, Formula Part)> Split()
+    {
+        var addends = new List<Expr>();
+        Flatten(_root, negate: false, addends);
+        var n = Variables.Count;
+        var uses = addends.Select(a => Enumerable.Range(0, n).Where(a.Uses).ToArray()).ToList();
+        // Union-find over variables: addends reading a common variable belong to one part.
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int x) => parent[x] == x ? x : parent[x] = Find(parent[x]);
+        foreach (var u in uses)
+            for (var k = 1; k < u.Length; k++) parent[Find(u[k])] = Find(u[0]);
+        var groups = new Dictionary<int, List<int>>();
+        for (var a = 0; a < addends.Count; a++)
+        {
+            if (uses[a].Length == 0) continue;
+            var key = Find(uses[a][0]);
+            if (!groups.TryGetValue(key, out var list)) groups[key] = list = [];
+            list.Add(a);
+        }
+        return groups.Values.Select(members =>
+        {
+            var expr = members.Skip(1).Aggregate(addends[members[0]], (sum, a) => new Call(Op.Add, sum, addends[a]));
+            var variables = members.SelectMany(a => uses[a]).Distinct().Order().ToArray();
+            return (variables, new Formula(Expression, expr, Variables));
+        }).ToList();
+    }
+
+    private static void Flatten(Expr e, bool negate, List<Expr> addends)
+    {
+        switch (e)
+        {
+            case Call { Op: Op.Add } add:
+                Flatten(add.Left, negate, addends);
+                Flatten(add.Right!, negate, addends);
+                break;
+            case Call { Op: Op.Sub } sub:
+                Flatten(sub.Left, negate, addends);
+                Flatten(sub.Right!, !negate, addends);
+                break;
+            case Call { Op: Op.Neg } neg:
+                Flatten(neg.Left, !negate, addends);
+                break;
+            default:
+                addends.Add(negate ? new Call(Op.Neg, e, null) : e);
+                break;
+        }
+    }
+
     /// <summary>True when the formula's value depends on the variable at <paramref name="variable"/>.</summary>
     public bool Uses(int variable) => _root.Uses(variable);
 

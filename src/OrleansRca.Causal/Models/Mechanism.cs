@@ -13,6 +13,21 @@ public abstract class Mechanism
 
     /// <summary>f for one row.</summary>
     public abstract double Evaluate(ReadOnlySpan<double> parents);
+
+    /// <summary>
+    /// f = constant + Σ parts, each part reading only its <c>Parents</c> (positions in the parent list;
+    /// disjoint across parts), or empty when f does not split. See <see cref="Formula.AdditiveParts"/>.
+    /// </summary>
+    public virtual IReadOnlyList<(int[] Parents, Mechanism Part)> AdditiveParts => [];
+}
+
+/// <summary>w · parent_k: one part of a linear mechanism.</summary>
+public sealed class ScaledParent(int parent, double weight) : Mechanism
+{
+    public override void Evaluate(ReadOnlySpan<ReadOnlyMemory<double>> parents, Span<double> output) =>
+        TensorPrimitives.Multiply(parents[parent].Span[..output.Length], weight, output);
+
+    public override double Evaluate(ReadOnlySpan<double> parents) => weight * parents[parent];
 }
 
 /// <summary>f = intercept + Σ w_k parent_k.</summary>
@@ -37,6 +52,11 @@ public sealed class LinearMechanism(double intercept, double[] weights) : Mechan
         for (var k = 0; k < _weights.Length; k++) sum += _weights[k] * parents[k];
         return sum;
     }
+
+    public override IReadOnlyList<(int[] Parents, Mechanism Part)> AdditiveParts =>
+        _parts ??= [.. _weights.Select((w, k) => (new[] { k }, (Mechanism)new ScaledParent(k, w))).Where(p => _weights[p.Item1[0]] != 0)];
+
+    private IReadOnlyList<(int[] Parents, Mechanism Part)>? _parts;
 }
 
 /// <summary>A sandboxed formula compiled once (see <see cref="Models.Formula"/>).</summary>
@@ -48,4 +68,9 @@ public sealed class FormulaMechanism(Formula formula) : Mechanism
         Formula.Evaluate(parents, output);
 
     public override double Evaluate(ReadOnlySpan<double> parents) => Formula.Evaluate(parents);
+
+    public override IReadOnlyList<(int[] Parents, Mechanism Part)> AdditiveParts =>
+        _parts ??= [.. Formula.AdditiveParts().Select(p => (p.Variables, (Mechanism)new FormulaMechanism(p.Part)))];
+
+    private IReadOnlyList<(int[] Parents, Mechanism Part)>? _parts;
 }
