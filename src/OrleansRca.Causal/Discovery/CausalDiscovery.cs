@@ -1,0 +1,178 @@
+using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Fitting;
+using OrleansRca.Causal.Graphs;
+using OrleansRca.Causal.Models;
+
+namespace OrleansRca.Causal.Discovery;
+
+/// <summary>An edge found, with the probability that it is there (against deleting it) and that it points this way (against reversing it).</summary>
+public sealed record DiscoveredEdge(string Parent, string Child, double Confidence, double Orientation);
+
+/// <summary>A node judged intervened on in a regime, with its posterior probability.</summary>
+public sealed record DiscoveredTarget(string Node, double Probability);
+
+public sealed class DiscoveryResult
+{
+    public required IReadOnlyList<string> Nodes { get; init; }
+    /// <summary>The interventional regimes' names (every data set but the first).</summary>
+    public required IReadOnlyList<string> Regimes { get; init; }
+    public required IReadOnlyList<DiscoveredEdge> Edges { get; init; }
+    /// <summary>Per regime (as <see cref="Regimes"/>), the nodes judged intervened on.</summary>
+    public required IReadOnlyList<IReadOnlyList<DiscoveredTarget>> Targets { get; init; }
+    /// <summary>[regime][node]: posterior probability that the node was intervened on in the regime.</summary>
+    public required double[][] TargetProbabilities { get; init; }
+    public required double Score { get; init; }
+    public required int Moves { get; init; }
+    /// <summary>Local scores computed (each a regression with its target tests), a measure of the work done.</summary>
+    public required int LocalScores { get; init; }
+
+    public CausalGraph Graph() => CausalGraph.Create(Nodes, Edges.Select(e => (e.Parent, e.Child)));
+}
+
+/// <summary>
+/// Causal discovery from an observational data set and regimes with unknown interventions, for
+/// continuous data under a linear-Gaussian (additive Gaussian noise) model:
+/// <list type="number">
+/// <item>candidate screening (<see cref="CandidateScreen"/>);</item>
+/// <item>a greedy search over DAGs (<see cref="GreedySearch"/>) whose node score decides, per parent set,
+/// in which regimes the node's mechanism changed (<see cref="NodeScorer"/>): rows of a regime where a
+/// node is intervened on leave that node's pooled fit, which is what orients edges (a shifted cause
+/// leaves its effect's regression intact, while the reverse model must explain the shift twice);</item>
+/// <item>confidences from score differences: an edge's log-odds against its deletion and its reversal,
+/// a target's posterior from its test.</item>
+/// </list>
+/// Shift (soft) and hard interventions are modelled; interventions that only change a weight or the
+/// noise variance are seen only through their effect on the mean and spread of the rows.
+/// </summary>
+public static class CausalDiscovery
+{
+    /// <summary>A regression with an intercept and a parent, plus the degrees of freedom of its noise, needs this many rows.</summary>
+    public const int MinObservationalRows = 5;
+    /// <summary>Fewer rows than this leave a regime's variance untestable.</summary>
+    public const int MinRegimeRows = 2;
+
+    public static DiscoveryResult Discover(IReadOnlyList<DataTable> data, IReadOnlyList<string> sources, DiscoveryOptions? options = null)
+    {
+        options ??= new DiscoveryOptions();
+        options.Validate();
+        if (sources.Count != data.Count) throw new ArgumentException("one source name per data set");
+        var stats = RegimeStatistics.Create(data, sources, options.MaxParallelism);
+        var p = stats.Nodes;
+        var (required, forbidden, tier) = Resolve(stats.Names, options.Knowledge);
+
+        bool Allowed(int parent, int child) =>
+            !forbidden.Contains((parent, child)) && (tier[parent] < 0 || tier[child] < 0 || tier[parent] <= tier[child]);
+
+        var candidates = CandidateScreen.Run(stats, options, (i, j) => required.Contains((i, j)) || required.Contains((j, i)));
+        // Parent sets must leave the observational fit residual degrees of freedom.
+        var maxParents = Math.Max(1, Math.Min(options.MaxParents, stats.Rows[0] - 3));
+        var prior = Math.Min(0.5, options.ExpectedTargetsPerRegime / p);
+        var passes = Math.Max(2, options.TargetPasses);
+        var scorers = new NodeScorer[p];
+        for (var j = 0; j < p; j++) scorers[j] = new NodeScorer(stats, j, candidates[j], options.Penalty, prior, passes);
+        var allowed = Enumerable.Range(0, p).Select(j => candidates[j].Select(c => Allowed(c, j)).ToArray()).ToArray();
+        var requiredFlags = Enumerable.Range(0, p).Select(j => candidates[j].Select(c => required.Contains((c, j))).ToArray()).ToArray();
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism ?? Environment.ProcessorCount };
+        var search = new GreedySearch(scorers, allowed, requiredFlags, maxParents, parallel);
+        search.Climb();
+
+        var edges = new List<DiscoveredEdge>();
+        for (var j = 0; j < p; j++)
+        {
+            for (var i = 0; i < candidates[j].Length; i++)
+            {
+                if (!search.IsParent(j, i)) continue;
+                var c = candidates[j][i];
+                var presence = requiredFlags[j][i] ? 1.0 : Logistic(-search.Gains[j][i]);
+                var reverse = search.ReversalGain(j, i, ignoreParentLimit: true);
+                var orientation = double.IsNegativeInfinity(reverse) ? 1.0 : Logistic(-reverse);
+                edges.Add(new DiscoveredEdge(stats.Names[c], stats.Names[j], presence, orientation));
+            }
+        }
+        var order = stats.Names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
+        edges.Sort((a, b) => (order[a.Parent], order[a.Child]).CompareTo((order[b.Parent], order[b.Child])));
+
+        var regimes = stats.Regimes - 1;
+        var probabilities = new double[regimes][];
+        for (var r = 0; r < regimes; r++) probabilities[r] = new double[p];
+        for (var j = 0; j < p; j++)
+        {
+            var local = scorers[j].Score(search.Masks[j]);
+            for (var r = 0; r < regimes; r++) probabilities[r][j] = local.Posterior[r + 1];
+        }
+        var targets = new IReadOnlyList<DiscoveredTarget>[regimes];
+        for (var r = 0; r < regimes; r++)
+        {
+            targets[r] = Enumerable.Range(0, p).Where(j => scorers[j].Score(search.Masks[j]).Targets[r + 1])
+                .Select(j => new DiscoveredTarget(stats.Names[j], probabilities[r][j])).ToList();
+        }
+        return new DiscoveryResult
+        {
+            Nodes = stats.Names,
+            Regimes = sources.Skip(1).ToList(),
+            Edges = edges,
+            Targets = targets,
+            TargetProbabilities = probabilities,
+            Score = search.Scores.Sum(),
+            Moves = search.Moves,
+            LocalScores = scorers.Sum(s => s.CacheSize),
+        };
+    }
+
+    private static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
+
+    private static (HashSet<(int, int)> Required, HashSet<(int, int)> Forbidden, int[] Tier) Resolve(IReadOnlyList<string> names, DiscoveryKnowledge knowledge)
+    {
+        var index = names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
+        int Find(string name, string what) =>
+            index.TryGetValue(name, out var i) ? i : throw new InputException($"{what} names '{name}', which is not a column of the data");
+        (int, int) Edge((string Parent, string Child) e, string what)
+        {
+            var edge = (Find(e.Parent, what), Find(e.Child, what));
+            if (edge.Item1 == edge.Item2) throw new InputException($"{what} {e.Parent}->{e.Child} is a self-loop");
+            return edge;
+        }
+        var required = knowledge.Required.Select(e => Edge(e, "a required edge")).ToHashSet();
+        var forbidden = knowledge.Forbidden.Select(e => Edge(e, "a forbidden edge")).ToHashSet();
+        var tier = Enumerable.Repeat(-1, names.Count).ToArray();
+        for (var t = 0; t < knowledge.Tiers.Count; t++)
+            foreach (var name in knowledge.Tiers[t])
+            {
+                var v = Find(name, $"tier {t + 1}");
+                if (tier[v] >= 0) throw new InputException($"node '{name}' is in tier {tier[v] + 1} and tier {t + 1}");
+                tier[v] = t;
+            }
+        foreach (var (a, b) in required)
+        {
+            if (forbidden.Contains((a, b))) throw new InputException($"the edge {names[a]}->{names[b]} is both required and forbidden");
+            if (required.Contains((b, a))) throw new InputException($"the edges {names[a]}->{names[b]} and {names[b]}->{names[a]} are both required");
+            if (tier[a] >= 0 && tier[b] >= 0 && tier[a] > tier[b])
+                throw new InputException($"the required edge {names[a]}->{names[b]} points from tier {tier[a] + 1} back to tier {tier[b] + 1}");
+        }
+        return (required, forbidden, tier);
+    }
+
+    /// <summary>
+    /// A contract model over the discovered graph with linear mechanisms fitted by least squares on the
+    /// rows where each node's mechanism is judged intact (the observational rows and the regimes that
+    /// do not target it). Roles are left as covariates: the data do not say which node is a treatment.
+    /// </summary>
+    public static CausalModel ToModel(DiscoveryResult result, IReadOnlyList<DataTable> data, string name = "discovered")
+    {
+        var graph = result.Graph();
+        var mechanisms = new Mechanism?[graph.Count];
+        for (var j = 0; j < graph.Count; j++)
+        {
+            if (graph.IsRoot(j)) continue;
+            var tables = new List<DataTable> { data[0] };
+            for (var r = 0; r < result.Regimes.Count; r++)
+                if (!result.Targets[r].Any(t => t.Node == graph.Names[j])) tables.Add(data[r + 1]);
+            double[] Column(string n) => tables.SelectMany(t => t[n]).ToArray();
+            var parents = graph.Parents[j].Select(q => graph.Names[q]).ToList();
+            mechanisms[j] = LeastSquares.Fit(graph.Names[j], parents, parents.Select(Column).ToList(), Column(graph.Names[j]));
+        }
+        var nodes = graph.Names.Select(n => new NodeSpec(n, NodeRole.Covariate, NodeType.Continuous, true)).ToList();
+        return new CausalModel(name, graph, nodes, mechanisms);
+    }
+}
