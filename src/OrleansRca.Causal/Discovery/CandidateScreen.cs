@@ -9,7 +9,7 @@ namespace OrleansRca.Causal.Discovery;
 /// </summary>
 internal static class CandidateScreen
 {
-    private const double ScreenPenaltyShare = 0.5;
+    private const double ScreenPenaltyShare = 0.2;
 
     public static int[][] Run(RegimeStatistics stats, DiscoveryOptions options, Func<int, int, bool> mustKeep)
     {

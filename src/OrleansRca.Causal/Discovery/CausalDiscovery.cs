@@ -76,6 +76,14 @@ public static class CausalDiscovery
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism ?? Environment.ProcessorCount };
         var search = new GreedySearch(scorers, allowed, requiredFlags, maxParents, parallel);
         search.Climb();
+        for (var round = 1; round < options.SearchRounds; round++)
+        {
+            var orders = new OrderSearch(scorers, allowed, requiredFlags, maxParents, DagOf(stats.Names, candidates, search.Masks).TopologicalOrder);
+            orders.Climb(OrderSweeps);
+            if (orders.Scores.Sum() <= search.Scores.Sum() + 1e-9) break;
+            search.Reset(orders.Masks);
+            search.Climb();
+        }
 
         var edges = new List<DiscoveredEdge>();
         for (var j = 0; j < p; j++)
@@ -119,6 +127,13 @@ public static class CausalDiscovery
             LocalScores = scorers.Sum(s => s.CacheSize),
         };
     }
+
+    // Sweeps over all nodes per order search: each sweep tries every node next to each of its neighbours.
+    private const int OrderSweeps = 20;
+
+    private static CausalGraph DagOf(IReadOnlyList<string> names, int[][] candidates, ulong[] masks) =>
+        CausalGraph.Create(names, Enumerable.Range(0, names.Count)
+            .SelectMany(j => NodeScorer.Bits(masks[j]).Select(i => (names[candidates[j][i]], names[j]))));
 
     private static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
 

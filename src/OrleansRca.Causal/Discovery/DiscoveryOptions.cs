@@ -49,6 +49,9 @@ public sealed record DiscoveryOptions
     /// </summary>
     public int TargetPasses { get; init; } = 4;
 
+    /// <summary>Alternations of the edge search and the order search at most (each stops when the other finds nothing better).</summary>
+    public int SearchRounds { get; init; } = 5;
+
     /// <summary>Threads for per-node work; null = all cores.</summary>
     public int? MaxParallelism { get; init; }
 
@@ -62,6 +65,7 @@ public sealed record DiscoveryOptions
         if (MaxCandidates is < 1 or > 60) throw new InputException($"max candidates must be between 1 and 60, not {MaxCandidates}");
         if (MaxParents < 1) throw new InputException($"max parents must be at least 1, not {MaxParents}");
         if (TargetPasses < 2) throw new InputException($"target passes must be at least 2, not {TargetPasses}");
+        if (SearchRounds < 1) throw new InputException($"search rounds must be at least 1, not {SearchRounds}");
         if (MaxParallelism is < 1) throw new InputException($"max parallelism must be at least 1, not {MaxParallelism}");
     }
 }

@@ -47,6 +47,18 @@ internal sealed class GreedySearch
         Parallel.For(0, p, _parallel, Refresh);
     }
 
+    /// <summary>Restarts from the given parent sets (which must form a DAG holding the required edges).</summary>
+    public void Reset(ulong[] masks)
+    {
+        for (var j = 0; j < masks.Length; j++)
+        {
+            foreach (var i in NodeScorer.Bits(Masks[j])) RemoveEdge(_scorers[j].Candidates[i], j);
+        }
+        for (var j = 0; j < masks.Length; j++)
+            foreach (var i in NodeScorer.Bits(masks[j])) AddEdge(_scorers[j].Candidates[i], j);
+        Parallel.For(0, masks.Length, _parallel, Refresh);
+    }
+
     public bool IsParent(int child, int position) => (Masks[child] & (1UL << position)) != 0;
 
     public int Position(int node, int candidate) => _position[node].TryGetValue(candidate, out var i) ? i : -1;
