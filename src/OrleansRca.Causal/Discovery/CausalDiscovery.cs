@@ -75,15 +75,33 @@ public static class CausalDiscovery
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism ?? Environment.ProcessorCount };
         var search = new GreedySearch(scorers, allowed, requiredFlags, maxParents, parallel);
-        search.Climb();
-        for (var round = 1; round < options.SearchRounds; round++)
+        Alternate(search, scorers, allowed, requiredFlags, maxParents, stats.Names, candidates, options.SearchRounds);
+
+        // Iterated local search: perturb the best order, climb again, keep the result if it scores higher.
+        var bestMasks = (ulong[])search.Masks.Clone();
+        var bestScore = search.Scores.Sum();
+        var random = new Random(options.Seed);
+        for (var restart = 0; restart < options.Restarts; restart++)
         {
-            var orders = new OrderSearch(scorers, allowed, requiredFlags, maxParents, DagOf(stats.Names, candidates, search.Masks).TopologicalOrder);
+            var perturbed = DagOf(stats.Names, candidates, bestMasks).TopologicalOrder.ToList();
+            for (var k = Math.Max(PerturbationMinimum, p / PerturbationShare); k > 0; k--)
+            {
+                var v = perturbed[random.Next(p)];
+                perturbed.Remove(v);
+                perturbed.Insert(random.Next(p), v);
+            }
+            var orders = new OrderSearch(scorers, allowed, requiredFlags, maxParents, [.. perturbed]);
             orders.Climb(OrderSweeps);
-            if (orders.Scores.Sum() <= search.Scores.Sum() + 1e-9) break;
             search.Reset(orders.Masks);
-            search.Climb();
+            Alternate(search, scorers, allowed, requiredFlags, maxParents, stats.Names, candidates, options.SearchRounds);
+            var score = search.Scores.Sum();
+            if (score > bestScore + 1e-9)
+            {
+                bestScore = score;
+                bestMasks = (ulong[])search.Masks.Clone();
+            }
         }
+        search.Reset(bestMasks);
 
         var edges = new List<DiscoveredEdge>();
         for (var j = 0; j < p; j++)
@@ -126,6 +144,25 @@ public static class CausalDiscovery
             Moves = search.Moves,
             LocalScores = scorers.Sum(s => s.CacheSize),
         };
+    }
+
+    // A perturbation moves max(minimum, nodes / share) random nodes to random places in the order.
+    private const int PerturbationMinimum = 3;
+    private const int PerturbationShare = 5;
+
+    /// <summary>Edge search and order search in turn until neither improves the other's result.</summary>
+    private static void Alternate(GreedySearch search, NodeScorer[] scorers, bool[][] allowed, bool[][] required, int maxParents,
+        IReadOnlyList<string> names, int[][] candidates, int rounds)
+    {
+        search.Climb();
+        for (var round = 1; round < rounds; round++)
+        {
+            var orders = new OrderSearch(scorers, allowed, required, maxParents, DagOf(names, candidates, search.Masks).TopologicalOrder);
+            orders.Climb(OrderSweeps);
+            if (orders.Scores.Sum() <= search.Scores.Sum() + 1e-9) break;
+            search.Reset(orders.Masks);
+            search.Climb();
+        }
     }
 
     // Sweeps over all nodes per order search: each sweep tries every node next to each of its neighbours.

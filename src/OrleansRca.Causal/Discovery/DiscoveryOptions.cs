@@ -52,6 +52,12 @@ public sealed record DiscoveryOptions
     /// <summary>Alternations of the edge search and the order search at most (each stops when the other finds nothing better).</summary>
     public int SearchRounds { get; init; } = 5;
 
+    /// <summary>Perturbed restarts of the search from the best order found (iterated local search).</summary>
+    public int Restarts { get; init; } = 10;
+
+    /// <summary>Seed of the perturbations: the same seed gives the same result.</summary>
+    public int Seed { get; init; }
+
     /// <summary>Threads for per-node work; null = all cores.</summary>
     public int? MaxParallelism { get; init; }
 
@@ -66,6 +72,7 @@ public sealed record DiscoveryOptions
         if (MaxParents < 1) throw new InputException($"max parents must be at least 1, not {MaxParents}");
         if (TargetPasses < 2) throw new InputException($"target passes must be at least 2, not {TargetPasses}");
         if (SearchRounds < 1) throw new InputException($"search rounds must be at least 1, not {SearchRounds}");
+        if (Restarts < 0) throw new InputException($"restarts must be zero or more, not {Restarts}");
         if (MaxParallelism is < 1) throw new InputException($"max parallelism must be at least 1, not {MaxParallelism}");
     }
 }
