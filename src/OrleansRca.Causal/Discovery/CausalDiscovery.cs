@@ -103,21 +103,7 @@ public static class CausalDiscovery
         }
         search.Reset(bestMasks);
 
-        var edges = new List<DiscoveredEdge>();
-        for (var j = 0; j < p; j++)
-        {
-            for (var i = 0; i < candidates[j].Length; i++)
-            {
-                if (!search.IsParent(j, i)) continue;
-                var c = candidates[j][i];
-                var presence = requiredFlags[j][i] ? 1.0 : Logistic(-search.Gains[j][i]);
-                var reverse = search.ReversalGain(j, i, ignoreParentLimit: true);
-                var orientation = double.IsNegativeInfinity(reverse) ? 1.0 : Logistic(-reverse);
-                edges.Add(new DiscoveredEdge(stats.Names[c], stats.Names[j], presence, orientation));
-            }
-        }
-        var order = stats.Names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
-        edges.Sort((a, b) => (order[a.Parent], order[a.Child]).CompareTo((order[b.Parent], order[b.Child])));
+        var edges = EdgeConfidences(search, candidates, requiredFlags, stats.Names);
 
         var regimes = stats.Regimes - 1;
         var probabilities = new double[regimes][];
@@ -171,6 +157,60 @@ public static class CausalDiscovery
     private static CausalGraph DagOf(IReadOnlyList<string> names, int[][] candidates, ulong[] masks) =>
         CausalGraph.Create(names, Enumerable.Range(0, names.Count)
             .SelectMany(j => NodeScorer.Bits(masks[j]).Select(i => (names[candidates[j][i]], names[j]))));
+
+    /// <summary>
+    /// Presence: the log-odds of the edge against its deletion. Orientation: against its reversal; when
+    /// reversing it alone would close a cycle, the edge's direction is implied by a longer path, so it
+    /// takes the least orientation confidence along one such path.
+    /// </summary>
+    private static List<DiscoveredEdge> EdgeConfidences(GreedySearch search, int[][] candidates, bool[][] required, IReadOnlyList<string> names)
+    {
+        var p = names.Count;
+        var graph = DagOf(names, candidates, search.Masks);
+        var orientation = new Dictionary<(int, int), double>();
+        var presence = new Dictionary<(int, int), double>();
+        var implied = new List<(int, int)>();
+        for (var j = 0; j < p; j++)
+            for (var i = 0; i < candidates[j].Length; i++)
+            {
+                if (!search.IsParent(j, i)) continue;
+                var c = candidates[j][i];
+                presence[(c, j)] = required[j][i] ? 1.0 : Logistic(-search.Gains[j][i]);
+                var reverse = search.ReversalGain(j, i, ignoreParentLimit: true);
+                if (double.IsNegativeInfinity(reverse)) orientation[(c, j)] = 1.0;
+                else if (AlternativePath(graph, c, j) is not null) implied.Add((c, j));
+                else orientation[(c, j)] = Logistic(-reverse);
+            }
+        foreach (var (c, j) in implied)
+            orientation[(c, j)] = AlternativePath(graph, c, j)!.Select(e => orientation.GetValueOrDefault(e, 1.0)).DefaultIfEmpty(1.0).Min();
+        return presence.Keys.OrderBy(e => e.Item1).ThenBy(e => e.Item2)
+            .Select(e => new DiscoveredEdge(names[e.Item1], names[e.Item2], presence[e], orientation[e])).ToList();
+    }
+
+    /// <summary>The edges of a directed path from <paramref name="from"/> to <paramref name="to"/> other than the direct edge, or null.</summary>
+    private static List<(int, int)>? AlternativePath(CausalGraph graph, int from, int to)
+    {
+        var previous = new Dictionary<int, int> { [from] = -1 };
+        var queue = new Queue<int>();
+        queue.Enqueue(from);
+        while (queue.Count > 0)
+        {
+            var v = queue.Dequeue();
+            foreach (var w in graph.Children[v])
+            {
+                if ((v == from && w == to) || previous.ContainsKey(w)) continue;
+                previous[w] = v;
+                if (w == to)
+                {
+                    var path = new List<(int, int)>();
+                    for (var x = to; previous[x] >= 0; x = previous[x]) path.Add((previous[x], x));
+                    return path;
+                }
+                queue.Enqueue(w);
+            }
+        }
+        return null;
+    }
 
     private static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
 

@@ -25,10 +25,10 @@ internal sealed class NodeScorer
 {
     // Shift scales in noise standard deviations, and prior precisions of a hard intervention's mean
     // (relative to its variance): a small grid averaged with equal weight, so no single size is assumed.
-    private static readonly double[] ShiftScales = [0.5, 1.5, 4, 10];
-    private static readonly double[] HardPrecisions = [1, 0.1, 0.01];
+    internal static readonly double[] ShiftScales = [0.5, 1.5, 4, 10];
+    internal static readonly double[] HardPrecisions = [1, 0.1, 0.01];
     // The hard model's prior on the intervened variance: inverse gamma with this shape and the node's pooled variance as mean.
-    private const double HardVarianceShape = 2;
+    internal const double HardVarianceShape = 2;
 
     private readonly RegimeStatistics _stats;
     private readonly int _block;
