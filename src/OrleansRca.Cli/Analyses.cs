@@ -11,6 +11,16 @@ public static class Analyses
     public static Task<JsonObject> RunWithProgressAsync(string kind, JsonObject request, string? cluster, CancellationToken cancellationToken) =>
         Output.ProgressDisplay.RunAsync(kind, p => RunAsync(kind, request, cluster, p, cancellationToken));
 
+    /// <summary>
+    /// A discovery, run on the core directly until the orchestrator has a discovery workflow: the one
+    /// place the CLI reaches it, so routing it through the cluster changes only this.
+    /// </summary>
+    public static JsonObject RunDiscovery(JsonObject request)
+    {
+        var parsed = DiscoveryRequest.Parse(request);
+        return parsed.ToJson(parsed.Run());
+    }
+
     public static async Task<JsonObject> RunAsync(string kind, JsonObject request, string? cluster, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         // Everything checkable without a cluster is checked before one starts: bad input fails in milliseconds.
