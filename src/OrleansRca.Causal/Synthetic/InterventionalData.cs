@@ -7,7 +7,7 @@ using OrleansRca.Causal.Models;
 namespace OrleansRca.Causal.Synthetic;
 
 /// <summary>How a regime changes its targets: a shifted mechanism (soft) or a mechanism replaced by a draw independent of the parents (hard).</summary>
-public enum InterventionKind { Shift, Hard, Mixed }
+public enum RegimeChange { Shift, Hard, Mixed }
 
 /// <summary>A random linear-Gaussian benchmark: an Erdős–Rényi DAG, observational rows and regimes with hidden targets.</summary>
 public sealed record InterventionalSetting
@@ -19,7 +19,7 @@ public sealed record InterventionalSetting
     public int RowsPerRegime { get; init; } = 10;
     public int MinTargets { get; init; } = 1;
     public int MaxTargets { get; init; } = 2;
-    public InterventionKind Kind { get; init; } = InterventionKind.Mixed;
+    public RegimeChange Kind { get; init; } = RegimeChange.Mixed;
     /// <summary>Edge weights are ±U[MinWeight, MaxWeight].</summary>
     public double MinWeight { get; init; } = 0.5;
     public double MaxWeight { get; init; } = 2.0;
@@ -84,7 +84,7 @@ public static class InterventionalData
             var means = new Dictionary<int, double>();
             foreach (var t in chosen)
             {
-                var hard = setting.Kind == InterventionKind.Hard || (setting.Kind == InterventionKind.Mixed && random.NextDouble() < 0.5);
+                var hard = setting.Kind == RegimeChange.Hard || (setting.Kind == RegimeChange.Mixed && random.NextDouble() < 0.5);
                 means[t] = Signed(random, setting.MinShift, setting.MaxShift) * sd[t];
                 // Hard: the parents no longer count; the node is its own (shifted) noise.
                 if (hard && !graph.IsRoot(t)) changed[t] = new LinearMechanism(0, new double[graph.Parents[t].Length]);

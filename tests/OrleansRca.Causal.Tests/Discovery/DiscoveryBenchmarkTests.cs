@@ -45,10 +45,10 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(10, InterventionKind.Mixed)]
-    [InlineData(30, InterventionKind.Shift)]
-    [InlineData(30, InterventionKind.Hard)]
-    public void FiveHundredRowsPerRegime(int nodes, InterventionKind kind)
+    [InlineData(10, RegimeChange.Mixed)]
+    [InlineData(30, RegimeChange.Shift)]
+    [InlineData(30, RegimeChange.Hard)]
+    public void FiveHundredRowsPerRegime(int nodes, RegimeChange kind)
     {
         var setting = new InterventionalSetting
         {
@@ -61,10 +61,10 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(10, InterventionKind.Mixed)]
-    [InlineData(30, InterventionKind.Shift)]
-    [InlineData(30, InterventionKind.Hard)]
-    public void TenRowsPerRegime(int nodes, InterventionKind kind)
+    [InlineData(10, RegimeChange.Mixed)]
+    [InlineData(30, RegimeChange.Shift)]
+    [InlineData(30, RegimeChange.Hard)]
+    public void TenRowsPerRegime(int nodes, RegimeChange kind)
     {
         var setting = new InterventionalSetting
         {
