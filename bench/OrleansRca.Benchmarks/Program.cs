@@ -14,6 +14,11 @@ var quick = args.Contains("--quick");
 var outPath = Arg("--out") ?? Path.Combine("docs", "benchmarks-run.md");
 var dataDir = Arg("--data") ?? Path.Combine("tests", "data");
 var rows = new List<(string Section, string Name, double MedianMs, string Note)>();
+if (args.Contains("--discovery"))
+{
+    foreach (var (name, ms, note) in DiscoveryBenchmarks.Run(quick)) Console.WriteLine($"discovery  {name,-44} {ms,10:F0} ms  {note}");
+    return;
+}
 
 string? Arg(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
@@ -89,6 +94,10 @@ foreach (var nodes in new[] { 20, 100 })
 if (Directory.Exists(Path.Combine(dataDir, "bif")))
     foreach (var (name, ms, note) in DiscreteBenchmarks.Run(dataDir, quick ? 5 : 15))
         Report("discrete", name, ms, note);
+
+// 5. Causal discovery with unknown interventions (`-- --discovery` runs this section alone).
+foreach (var (name, ms, note) in DiscoveryBenchmarks.Run(quick))
+    Report("discovery", name, ms, note);
 
 var md = new StringBuilder();
 md.AppendLine("# Benchmarks").AppendLine();
