@@ -11,23 +11,22 @@ internal static class CandidateScreen
 {
     private const double ScreenPenaltyShare = 0.2;
 
-    public static int[][] Run(RegimeStatistics stats, DiscoveryOptions options, Func<int, int, bool> mustKeep)
+    /// <summary>Node j's estimated Markov blanket, in the order chosen (the per-node half of the screen).</summary>
+    public static int[] Screen(RegimeStatistics stats, double[] correlation, DiscoveryOptions options, int j) =>
+        [.. Forward(correlation, stats.Nodes, j, stats.TotalRows, Math.Min(options.MaxCandidates, stats.Nodes - 1), options.Penalty * ScreenPenaltyShare)];
+
+    /// <summary>The candidates from every node's screen: its own blanket, then the nodes whose blanket holds it, then knowledge that must stay.</summary>
+    public static int[][] Assemble(RegimeStatistics stats, double[] correlation, DiscoveryOptions options, IReadOnlyList<int[]> selected, Func<int, int, bool> mustKeep)
     {
         var p = stats.Nodes;
-        var corr = stats.WithinRegimeCorrelation();
-        var rows = stats.TotalRows;
-        var steps = Math.Min(options.MaxCandidates, p - 1);
-        var selected = new List<int>[p];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism ?? Environment.ProcessorCount };
-        Parallel.For(0, p, parallel, j => selected[j] = Forward(corr, p, j, rows, steps, options.Penalty * ScreenPenaltyShare));
-
+        var chosenBy = Enumerable.Range(0, p).Select(_ => new List<int>()).ToArray();
+        for (var i = 0; i < p; i++)
+            foreach (var j in selected[i]) chosenBy[j].Add(i);
         var candidates = new int[p][];
         for (var j = 0; j < p; j++)
         {
-            // Own selections first (in the order chosen), then nodes that selected j, then knowledge that must stay.
             var list = new List<int>(selected[j]);
-            foreach (var i in Enumerable.Range(0, p).Where(i => i != j && selected[i].Contains(j) && !list.Contains(i))
-                         .OrderByDescending(i => Math.Abs(corr[i * p + j])))
+            foreach (var i in chosenBy[j].Where(i => !list.Contains(i)).OrderByDescending(i => Math.Abs(correlation[i * p + j])).ThenBy(i => i))
                 list.Add(i);
             if (list.Count > options.MaxCandidates) list.RemoveRange(options.MaxCandidates, list.Count - options.MaxCandidates);
             for (var i = 0; i < p; i++)

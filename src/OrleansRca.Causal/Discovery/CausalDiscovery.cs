@@ -51,93 +51,21 @@ public static class CausalDiscovery
     /// <summary>Fewer rows than this leave a regime's variance untestable.</summary>
     public const int MinRegimeRows = 2;
 
+    /// <summary>Everything on one machine: <see cref="DiscoveryProblem"/>'s steps in a row, per-node work in parallel.</summary>
     public static DiscoveryResult Discover(IReadOnlyList<DataTable> data, IReadOnlyList<string> sources, DiscoveryOptions? options = null)
     {
-        options ??= new DiscoveryOptions();
-        options.Validate();
-        if (sources.Count != data.Count) throw new ArgumentException("one source name per data set");
-        var stats = RegimeStatistics.Create(data, sources, options.MaxParallelism);
-        var p = stats.Nodes;
-        var (required, forbidden, tier) = Resolve(stats.Names, options.Knowledge);
-
-        bool Allowed(int parent, int child) =>
-            !forbidden.Contains((parent, child)) && (tier[parent] < 0 || tier[child] < 0 || tier[parent] <= tier[child]);
-
-        var candidates = CandidateScreen.Run(stats, options, (i, j) => required.Contains((i, j)) || required.Contains((j, i)));
-        // Parent sets must leave the observational fit residual degrees of freedom.
-        var maxParents = Math.Max(1, Math.Min(options.MaxParents, stats.Rows[0] - 3));
-        var prior = Math.Min(0.5, options.ExpectedTargetsPerRegime / p);
-        var passes = Math.Max(2, options.TargetPasses);
-        var scorers = new NodeScorer[p];
-        for (var j = 0; j < p; j++) scorers[j] = new NodeScorer(stats, j, candidates[j], options.Penalty, prior, passes);
-        var allowed = Enumerable.Range(0, p).Select(j => candidates[j].Select(c => Allowed(c, j)).ToArray()).ToArray();
-        var requiredFlags = Enumerable.Range(0, p).Select(j => candidates[j].Select(c => required.Contains((c, j))).ToArray()).ToArray();
-
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism ?? Environment.ProcessorCount };
-        var search = new GreedySearch(scorers, allowed, requiredFlags, maxParents, parallel);
-        Alternate(search, scorers, allowed, requiredFlags, maxParents, stats.Names, candidates, options.SearchRounds);
-
-        // Iterated local search: perturb the best order, climb again, keep the result if it scores higher.
-        var bestMasks = (ulong[])search.Masks.Clone();
-        var bestScore = search.Scores.Sum();
-        var random = new Random(options.Seed);
-        for (var restart = 0; restart < options.Restarts; restart++)
-        {
-            var perturbed = DagOf(stats.Names, candidates, bestMasks).TopologicalOrder.ToList();
-            for (var k = Math.Max(PerturbationMinimum, p / PerturbationShare); k > 0; k--)
-            {
-                var v = perturbed[random.Next(p)];
-                perturbed.Remove(v);
-                perturbed.Insert(random.Next(p), v);
-            }
-            var orders = new OrderSearch(scorers, allowed, requiredFlags, maxParents, [.. perturbed]);
-            orders.Climb(OrderSweeps);
-            search.Reset(orders.Masks);
-            Alternate(search, scorers, allowed, requiredFlags, maxParents, stats.Names, candidates, options.SearchRounds);
-            var score = search.Scores.Sum();
-            if (score > bestScore + 1e-9)
-            {
-                bestScore = score;
-                bestMasks = (ulong[])search.Masks.Clone();
-            }
-        }
-        search.Reset(bestMasks);
-
-        var edges = EdgeConfidences(search, candidates, requiredFlags, stats.Names);
-
-        var regimes = stats.Regimes - 1;
-        var probabilities = new double[regimes][];
-        for (var r = 0; r < regimes; r++) probabilities[r] = new double[p];
-        for (var j = 0; j < p; j++)
-        {
-            var local = scorers[j].Score(search.Masks[j]);
-            for (var r = 0; r < regimes; r++) probabilities[r][j] = local.Posterior[r + 1];
-        }
-        var targets = new IReadOnlyList<DiscoveredTarget>[regimes];
-        for (var r = 0; r < regimes; r++)
-        {
-            targets[r] = Enumerable.Range(0, p).Where(j => scorers[j].Score(search.Masks[j]).Targets[r + 1])
-                .Select(j => new DiscoveredTarget(stats.Names[j], probabilities[r][j])).ToList();
-        }
-        return new DiscoveryResult
-        {
-            Nodes = stats.Names,
-            Regimes = sources.Skip(1).ToList(),
-            Edges = edges,
-            Targets = targets,
-            TargetProbabilities = probabilities,
-            Score = search.Scores.Sum(),
-            Moves = search.Moves,
-            LocalScores = scorers.Sum(s => s.CacheSize),
-        };
+        var problem = DiscoveryProblem.Create(data, sources, options);
+        var screens = new int[problem.Nodes][];
+        Parallel.For(0, problem.Nodes, problem.Parallel, j => screens[j] = problem.Screen(j));
+        return problem.Search(problem.Candidates(screens));
     }
 
     // A perturbation moves max(minimum, nodes / share) random nodes to random places in the order.
-    private const int PerturbationMinimum = 3;
-    private const int PerturbationShare = 5;
+    internal const int PerturbationMinimum = 3;
+    internal const int PerturbationShare = 5;
 
     /// <summary>Edge search and order search in turn until neither improves the other's result.</summary>
-    private static void Alternate(GreedySearch search, NodeScorer[] scorers, bool[][] allowed, bool[][] required, int maxParents,
+    internal static void Alternate(GreedySearch search, NodeScorer[] scorers, bool[][] allowed, bool[][] required, int maxParents,
         IReadOnlyList<string> names, int[][] candidates, int rounds)
     {
         search.Climb();
@@ -152,9 +80,9 @@ public static class CausalDiscovery
     }
 
     // Sweeps over all nodes per order search: each sweep tries every node next to each of its neighbours.
-    private const int OrderSweeps = 20;
+    internal const int OrderSweeps = 20;
 
-    private static CausalGraph DagOf(IReadOnlyList<string> names, int[][] candidates, ulong[] masks) =>
+    internal static CausalGraph DagOf(IReadOnlyList<string> names, int[][] candidates, ulong[] masks) =>
         CausalGraph.Create(names, Enumerable.Range(0, names.Count)
             .SelectMany(j => NodeScorer.Bits(masks[j]).Select(i => (names[candidates[j][i]], names[j]))));
 
@@ -163,7 +91,7 @@ public static class CausalDiscovery
     /// reversing it alone would close a cycle, the edge's direction is implied by a longer path, so it
     /// takes the least orientation confidence along one such path.
     /// </summary>
-    private static List<DiscoveredEdge> EdgeConfidences(GreedySearch search, int[][] candidates, bool[][] required, IReadOnlyList<string> names)
+    internal static List<DiscoveredEdge> EdgeConfidences(GreedySearch search, int[][] candidates, bool[][] required, IReadOnlyList<string> names)
     {
         var p = names.Count;
         var graph = DagOf(names, candidates, search.Masks);
@@ -214,7 +142,7 @@ public static class CausalDiscovery
 
     private static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
 
-    private static (HashSet<(int, int)> Required, HashSet<(int, int)> Forbidden, int[] Tier) Resolve(IReadOnlyList<string> names, DiscoveryKnowledge knowledge)
+    internal static (HashSet<(int, int)> Required, HashSet<(int, int)> Forbidden, int[] Tier) Resolve(IReadOnlyList<string> names, DiscoveryKnowledge knowledge)
     {
         var index = names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
         int Find(string name, string what) =>

@@ -71,6 +71,38 @@ internal sealed class NodeScorer
 
     public int CacheSize => _cache.Count;
 
+    /// <summary>A local score computed elsewhere (a node grain) for the same statistics and candidates.</summary>
+    public void Seed(ulong mask, LocalResult result) => _cache.TryAdd(mask, result);
+
+    /// <summary>The parent sets a search scores first: the empty set and every single candidate.</summary>
+    public static ulong[] FirstMasks(int candidates) => [0UL, .. Enumerable.Range(0, candidates).Select(i => 1UL << i)];
+
+    /// <summary>Local results packed for a message: per mask, the score, then 0/1 per regime, then each posterior.</summary>
+    public static double[] Pack(IReadOnlyList<LocalResult> results, int regimes)
+    {
+        var width = 1 + 2 * regimes;
+        var packed = new double[results.Count * width];
+        for (var k = 0; k < results.Count; k++)
+        {
+            packed[k * width] = results[k].Score;
+            for (var r = 0; r < regimes; r++)
+            {
+                packed[k * width + 1 + r] = results[k].Targets[r] ? 1 : 0;
+                packed[k * width + 1 + regimes + r] = results[k].Posterior[r];
+            }
+        }
+        return packed;
+    }
+
+    public static LocalResult[] Unpack(double[] packed, int regimes)
+    {
+        var width = 1 + 2 * regimes;
+        if (packed.Length % width != 0) throw new ArgumentException($"{packed.Length} values are not whole results of width {width}");
+        return Enumerable.Range(0, packed.Length / width).Select(k => new LocalResult(packed[k * width],
+            Enumerable.Range(0, regimes).Select(r => packed[k * width + 1 + r] != 0).ToArray(),
+            Enumerable.Range(0, regimes).Select(r => packed[k * width + 1 + regimes + r]).ToArray())).ToArray();
+    }
+
     public LocalResult Score(ulong mask)
     {
         if (_cache.TryGetValue(mask, out var cached)) return cached;
