@@ -34,9 +34,13 @@ public sealed record DiscoveryRequest(IReadOnlyList<DataTable> Data, IReadOnlyLi
     /// Reads every data set with all its columns (the columns are the nodes), checks that they agree,
     /// and resolves gaps by <paramref name="missing"/>; <c>mean</c> takes the observational means.
     /// </summary>
-    public static IReadOnlyList<DataTable> Load(IReadOnlyList<byte[]> contents, IReadOnlyList<string> names, MissingPolicy missing)
+    public static IReadOnlyList<DataTable> Load(IReadOnlyList<byte[]> contents, IReadOnlyList<string> names, MissingPolicy missing) =>
+        Load(contents.Select((c, i) => CsvColumns.Read(c, names[i])).ToList(), names, missing);
+
+    /// <summary>The same from datasets already read (uploaded, or read by the CLI), named <paramref name="names"/> in messages.</summary>
+    public static IReadOnlyList<DataTable> Load(IReadOnlyList<Dataset> datasets, IReadOnlyList<string> names, MissingPolicy missing)
     {
-        var datasets = contents.Select((c, i) => CsvColumns.Read(c, names[i])).ToList();
+        if (datasets.Count == 0) throw new InputException("discovery needs at least the observational data");
         var nodes = datasets[0].Names.Where(n => n.Length > 0).ToList();
         if (nodes.Distinct(StringComparer.Ordinal).Count() != nodes.Count)
             throw new InputException($"{names[0]} names a column twice: {string.Join(", ", nodes.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => $"'{g.Key}'"))}");
@@ -107,7 +111,9 @@ public sealed record DiscoveryRequest(IReadOnlyList<DataTable> Data, IReadOnlyLi
     /// The result document: <c>edges</c> and <c>targets</c> (contract section 4), each edge's confidence
     /// and orientation, each target's posterior probability, and with <see cref="WithModel"/> the model file.
     /// </summary>
-    public JsonObject ToJson(DiscoveryResult result)
+    public JsonObject ToJson(DiscoveryResult result) => ToJson(result, Data, WithModel);
+
+    public static JsonObject ToJson(DiscoveryResult result, IReadOnlyList<DataTable> data, bool withModel)
     {
         var targets = new JsonObject();
         var targetConfidence = new JsonObject();
@@ -120,7 +126,7 @@ public sealed record DiscoveryRequest(IReadOnlyList<DataTable> Data, IReadOnlyLi
         var document = new JsonObject
         {
             ["nodes"] = new JsonArray(result.Nodes.Select(n => (JsonNode)n).ToArray()),
-            ["rows"] = new JsonArray(Data.Select(d => (JsonNode)d.Rows).ToArray()),
+            ["rows"] = new JsonArray(data.Select(d => (JsonNode)d.Rows).ToArray()),
             ["edges"] = new JsonArray(result.Edges.Select(e => (JsonNode)new JsonArray(e.Parent, e.Child)).ToArray()),
             ["targets"] = targets,
             ["edge_confidence"] = new JsonArray(result.Edges.Select(e => (JsonNode)new JsonObject
@@ -130,7 +136,7 @@ public sealed record DiscoveryRequest(IReadOnlyList<DataTable> Data, IReadOnlyLi
             ["target_confidence"] = targetConfidence,
             ["score"] = result.Score,
         };
-        if (WithModel) document["model"] = ModelFile.ToJson(CausalDiscovery.ToModel(result, Data));
+        if (withModel) document["model"] = ModelFile.ToJson(CausalDiscovery.ToModel(result, data));
         return document;
     }
 }

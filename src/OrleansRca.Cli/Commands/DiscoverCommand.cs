@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Requests;
 using Spectre.Console;
@@ -9,7 +10,8 @@ namespace OrleansRca.Cli.Commands;
 
 /// <summary>
 /// <c>discover</c>: the DAG and each regime's unknown intervention targets from an observational data set and
-/// regimes (contract section 4). Builds the same request body as <c>POST /v1/analyses/discovery</c>.
+/// regimes (contract section 4). Builds the same request body as <c>POST /v1/analyses/discovery</c> and runs it on
+/// the cluster (embedded single silo by default): node grains screen and score each node, the search runs on the orchestrator's silo.
 /// </summary>
 public static class DiscoverCommand
 {
@@ -34,18 +36,17 @@ public static class DiscoverCommand
         var seed = new Option<int?>("--seed") { Description = "Seed of the perturbations (default 0)." };
         var outPath = new Option<string?>("--out") { Description = "Write the discovered model file (contract section 1, fitted linear mechanisms) here." };
         var format = CommonOptions.Format();
+        var cluster = CommonOptions.Cluster();
         var command = new Command("discover", "Causal discovery: the DAG and each regime's unknown intervention targets.");
-        foreach (var o in new Option[] { data, missing, require, forbid, tier, penalty, restarts, seed, outPath, format }) command.Options.Add(o);
-        command.SetAction((parse, ct) => CliExit.RunAsync(token =>
+        foreach (var o in new Option[] { data, missing, require, forbid, tier, penalty, restarts, seed, outPath, format, cluster }) command.Options.Add(o);
+        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
             var files = parse.GetValue(data)!;
-            var request = new JsonObject
-            {
-                ["data"] = new JsonArray(files.Select(f => (JsonNode)MediateCommand.ReadText(f, "data file")).ToArray()),
-                ["names"] = new JsonArray(files.Select(f => (JsonNode)f).ToArray()),
-            };
             if (files.Distinct().Count() != files.Length) throw new InputException("a data file is given twice");
+            var request = new JsonObject { ["names"] = new JsonArray(files.Select(f => (JsonNode)f).ToArray()) };
+            // The files are read straight into columns and reach the cluster as datasets: data[i] is file i.
+            var dataFiles = files.Select((f, i) => (Field: $"data[{i}]", File: f)).ToDictionary(x => x.Field, x => x.File);
             if (parse.GetValue(missing) is { } m) request["missing"] = m;
             if (parse.GetValue(require) is { Length: > 0 } r) request["require"] = new JsonArray(r.Select(x => (JsonNode)x).ToArray());
             if (parse.GetValue(forbid) is { Length: > 0 } f) request["forbid"] = new JsonArray(f.Select(x => (JsonNode)x).ToArray());
@@ -56,9 +57,7 @@ public static class DiscoverCommand
             if (parse.GetValue(seed) is { } s) request["seed"] = s;
             var output = parse.GetValue(outPath);
             if (output is not null) request["model"] = true;
-            token.ThrowIfCancellationRequested();
-
-            var result = Analyses.RunDiscovery(request);
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Discovery, request, parse.GetValue(cluster), token, dataFiles);
             if (output is not null && result["model"] is JsonObject model)
             {
                 File.WriteAllText(output, model.ToJsonString(CliExit.Indented) + "\n");
@@ -66,7 +65,7 @@ public static class DiscoverCommand
             }
             if (json) CliExit.WriteJson(result);
             else WriteTable(result, output);
-            return Task.FromResult(CliExit.Ok);
+            return CliExit.Ok;
         }, ct));
         return command;
     }
