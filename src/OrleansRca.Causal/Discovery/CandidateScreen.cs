@@ -9,7 +9,7 @@ namespace OrleansRca.Causal.Discovery;
 /// </summary>
 internal static class CandidateScreen
 {
-    private const double ScreenPenaltyShare = 0.2;
+    private const double ScreenPenaltyShare = 0.05;
 
     /// <summary>Node j's estimated Markov blanket, in the order chosen (the per-node half of the screen).</summary>
     public static int[] Screen(RegimeStatistics stats, double[] correlation, DiscoveryOptions options, int j) =>

@@ -99,12 +99,24 @@ public sealed class DiscoveryProblem
         var random = new Random(options.Seed);
         for (var restart = 0; restart < options.Restarts; restart++)
         {
-            var perturbed = CausalDiscovery.DagOf(stats.Names, candidates, bestMasks).TopologicalOrder.ToList();
+            var best = CausalDiscovery.DagOf(stats.Names, candidates, bestMasks);
+            var perturbed = best.TopologicalOrder.ToList();
+            var edgeList = Enumerable.Range(0, p).SelectMany(j => best.Parents[j].Select(c => (Parent: c, Child: j))).ToList();
             for (var k = Math.Max(CausalDiscovery.PerturbationMinimum, p / CausalDiscovery.PerturbationShare); k > 0; k--)
             {
-                var v = perturbed[random.Next(p)];
-                perturbed.Remove(v);
-                perturbed.Insert(random.Next(p), v);
+                // Alternately: a random node to a random place, and an edge's child to just before its parent (a reversal in order space).
+                if (k % 2 == 0 || edgeList.Count == 0)
+                {
+                    var v = perturbed[random.Next(p)];
+                    perturbed.Remove(v);
+                    perturbed.Insert(random.Next(p), v);
+                }
+                else
+                {
+                    var (parent, child) = edgeList[random.Next(edgeList.Count)];
+                    perturbed.Remove(child);
+                    perturbed.Insert(perturbed.IndexOf(parent), child);
+                }
             }
             var orders = new OrderSearch(scorers, allowed, requiredFlags, maxParents, [.. perturbed]);
             orders.Climb(CausalDiscovery.OrderSweeps);
