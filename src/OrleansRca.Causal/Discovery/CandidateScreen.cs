@@ -28,7 +28,9 @@ internal static class CandidateScreen
             var list = new List<int>(selected[j]);
             foreach (var i in chosenBy[j].Where(i => !list.Contains(i)).OrderByDescending(i => Math.Abs(correlation[i * p + j])).ThenBy(i => i))
                 list.Add(i);
-            if (list.Count > options.MaxCandidates) list.RemoveRange(options.MaxCandidates, list.Count - options.MaxCandidates);
+            // A parent often ranks low in its child's own screen but high in its own: keep those picks too, up to twice the screen.
+            var cap = 2 * options.MaxCandidates;
+            if (list.Count > cap) list.RemoveRange(cap, list.Count - cap);
             for (var i = 0; i < p; i++)
                 if (i != j && mustKeep(i, j) && !list.Contains(i)) list.Add(i);
             if (list.Count > 60) throw new InputException($"node '{stats.Names[j]}' has {list.Count} required neighbours; at most 60 are supported");

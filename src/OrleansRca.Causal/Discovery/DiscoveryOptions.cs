@@ -34,10 +34,19 @@ public sealed record DiscoveryOptions
     /// <summary>Multiplier of the BIC penalty (1 = BIC).</summary>
     public double Penalty { get; init; } = 1.0;
 
+    /// <summary>
+    /// γ of the extended BIC (Chen and Chen 2008; Foygel and Drton 2010): each edge also costs γ·log(nodes),
+    /// which keeps false edges few when every node has many candidates (0 = plain BIC).
+    /// </summary>
+    public double EdgePenalty { get; init; } = 0.5;
+
     /// <summary>Prior expected number of intervened nodes per regime; the per-node prior is this over the node count (at most 0.5).</summary>
     public double ExpectedTargetsPerRegime { get; init; } = 1.0;
 
-    /// <summary>Parent candidates kept per node after screening (at most 60: a node's parent sets are bit masks over them).</summary>
+    /// <summary>
+    /// Nodes a node's own screen keeps; with the nodes whose screens picked it, its parent candidates number
+    /// at most twice this (at most 30: a node's parent sets are bit masks over its candidates).
+    /// </summary>
     public int MaxCandidates { get; init; } = 16;
 
     /// <summary>Most parents a node may get.</summary>
@@ -66,9 +75,10 @@ public sealed record DiscoveryOptions
     internal void Validate()
     {
         if (!(Penalty > 0) || !double.IsFinite(Penalty)) throw new InputException($"penalty must be a positive number, not {Penalty}");
+        if (!(EdgePenalty >= 0) || !double.IsFinite(EdgePenalty)) throw new InputException($"edge penalty must be zero or a positive number, not {EdgePenalty}");
         if (!(ExpectedTargetsPerRegime > 0) || !double.IsFinite(ExpectedTargetsPerRegime))
             throw new InputException($"expected targets per regime must be a positive number, not {ExpectedTargetsPerRegime}");
-        if (MaxCandidates is < 1 or > 60) throw new InputException($"max candidates must be between 1 and 60, not {MaxCandidates}");
+        if (MaxCandidates is < 1 or > 30) throw new InputException($"max candidates must be between 1 and 30, not {MaxCandidates}");
         if (MaxParents < 1) throw new InputException($"max parents must be at least 1, not {MaxParents}");
         if (TargetPasses < 2) throw new InputException($"target passes must be at least 2, not {TargetPasses}");
         if (SearchRounds < 1) throw new InputException($"search rounds must be at least 1, not {SearchRounds}");

@@ -55,7 +55,7 @@ public sealed class DiscoveryProblem
     private double TargetPrior => Math.Min(0.5, Options.ExpectedTargetsPerRegime / Nodes);
 
     private NodeScorer Scorer(int node, int[] candidates) =>
-        new(Statistics, node, candidates, Options.Penalty, TargetPrior, Math.Max(2, Options.TargetPasses));
+        new(Statistics, node, candidates, Options.Penalty, TargetPrior, Math.Max(2, Options.TargetPasses), Options.EdgePenalty * Math.Log(Nodes));
 
     /// <summary>Node j's local scores (with its target decisions) for the empty parent set and each single candidate, packed.</summary>
     public double[] FirstScores(int node, int[] candidates)

@@ -36,6 +36,7 @@ internal sealed class NodeScorer
     private readonly double[][] _cross;
     private readonly Dictionary<ulong, LocalResult> _cache = [];
     private readonly double _penalty;
+    private readonly double _edgePenalty;
     private readonly double _logPrior;
     private readonly double _logNotPrior;
     private readonly int _passes;
@@ -44,8 +45,10 @@ internal sealed class NodeScorer
     /// <summary>Global indices of the parent candidates; parent sets are bit masks over this list.</summary>
     public int[] Candidates { get; }
 
-    public NodeScorer(RegimeStatistics stats, int node, int[] candidates, double penalty, double targetPrior, int passes)
+    /// <param name="edgePenalty">Subtracted per parent: the extended BIC's γ·log(nodes), so that many candidate edges do not buy many false ones.</param>
+    public NodeScorer(RegimeStatistics stats, int node, int[] candidates, double penalty, double targetPrior, int passes, double edgePenalty = 0)
     {
+        _edgePenalty = edgePenalty;
         _stats = stats;
         Node = node;
         Candidates = candidates;
@@ -198,7 +201,7 @@ internal sealed class NodeScorer
             if (same) break;
         }
 
-        var score = Bic(Pooled(moments, targets, d), d);
+        var score = Bic(Pooled(moments, targets, d), d) - _edgePenalty * vars.Length;
         for (var r = 1; r < regimes; r++)
             score += targets[r] ? logChanged[r] + _logPrior : _logNotPrior;
         return new LocalResult(score, targets, posterior);
