@@ -42,4 +42,26 @@ public static class DiscoveryMetrics
         }
         return tp + fp + fn == 0 ? 1 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
+
+    /// <summary>
+    /// Area under the precision-recall curve of the target ranking (average precision): every (regime, node)
+    /// pair ranked by its posterior probability, ties broken by regime then node; the measure BaCaDI and
+    /// UT-IGSP publish. <paramref name="probabilities"/>[r][v] for regime r, node v.
+    /// </summary>
+    public static double TargetAuprc(IReadOnlyList<IReadOnlyCollection<int>> truth, IReadOnlyList<double[]> probabilities)
+    {
+        if (truth.Count != probabilities.Count) throw new ArgumentException($"{truth.Count} true regimes but {probabilities.Count} scored");
+        var positives = truth.Sum(t => t.Count);
+        if (positives == 0) return 1;
+        var ranked = probabilities.SelectMany((row, r) => row.Select((p, v) => (P: p, Hit: truth[r].Contains(v))))
+            .OrderByDescending(x => x.P).ToList();
+        double hits = 0, area = 0;
+        for (var k = 0; k < ranked.Count; k++)
+        {
+            if (!ranked[k].Hit) continue;
+            hits++;
+            area += hits / (k + 1) / positives;
+        }
+        return area;
+    }
 }

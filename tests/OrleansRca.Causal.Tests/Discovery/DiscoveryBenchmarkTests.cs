@@ -35,6 +35,16 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AuprcIsAveragePrecisionOfTheRanking()
+    {
+        // Ranked 0.9 hit (precision 1/1), 0.7 miss, 0.4 miss, 0.2 hit (2/4); two positives: (1 + 2/4) / 2.
+        double[][] probabilities = [[0.9, 0.4], [0.7, 0.2]];
+        IReadOnlyCollection<int>[] truth = [[0], [1]];
+        Assert.Equal((1 + 2.0 / 4) / 2, DiscoveryMetrics.TargetAuprc(truth, probabilities), 1e-12);
+        Assert.Equal(1.0, DiscoveryMetrics.TargetAuprc([[0], [0]], probabilities), 1e-12);
+    }
+
+    [Fact]
     public void TwentyNodesHundredObservationalRowsTenRegimesOfTen()
     {
         // The setting of BaCaDI's and UT-IGSP's published figures (expected SHD 30.2 and 41.4).
