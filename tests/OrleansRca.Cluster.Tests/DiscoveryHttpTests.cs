@@ -19,6 +19,7 @@ public sealed class DiscoveryHttpTests(ServerFixture fixture)
         ["data"] = new JsonArray([.. instance.Data.Select(d => (JsonNode?)SyntheticData.ToCsv(d))]),
         ["names"] = new JsonArray([.. instance.Sources.Select(s => (JsonNode?)s)]),
         ["forbid"] = "X1->X2",
+        ["tiers"] = new JsonArray(new JsonArray("X0", "X3"), "X5, X6"),
         ["model"] = true,
     };
 
