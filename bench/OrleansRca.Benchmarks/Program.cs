@@ -9,7 +9,7 @@ using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e] [--out docs/benchmarks-run.md] [--data tests/data]
+// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|discovery] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
 var only = Arg("--only");
 // A quick run is a smoke test: it never overwrites the recorded run.
@@ -86,6 +86,14 @@ if (only == "engine")
     return;
 }
 
+if (only == "discovery")
+{
+    foreach (var (name, ms, note) in DiscoveryBenchmarks.Run(quick))
+        Report("discovery", name, ms, note);
+    Write();
+    return;
+}
+
 // 1. Counterfactual propagation of every row through every node (noise abducted, one node forced).
 foreach (var nodes in new[] { 20, 100, 500 })
     foreach (var n in quick ? new[] { 10_000 } : new[] { 10_000, 100_000 })
@@ -152,6 +160,10 @@ foreach (var nodes in new[] { 20, 100 })
 if (Directory.Exists(Path.Combine(dataDir, "bif")))
     foreach (var (name, ms, note) in DiscreteBenchmarks.Run(dataDir, quick ? 5 : 15))
         Report("discrete", name, ms, note);
+
+// 5. Causal discovery with unknown interventions (`--only discovery` runs this section alone).
+foreach (var (name, ms, note) in DiscoveryBenchmarks.Run(quick))
+    Report("discovery", name, ms, note);
 
 Write();
 

@@ -121,12 +121,13 @@ public static class AnalysisKinds
     public const string Mediation = "mediation";
     public const string Disentanglement = "disentanglement";
     public const string Marginals = "marginals";
+    public const string Discovery = "discovery";
 
     /// <summary>Every kind the contract names (plus <c>marginals</c>, a CLI verb).</summary>
-    public static readonly IReadOnlyList<string> All = [Mediation, "localization", "mitigation", Disentanglement, "discovery", Marginals];
+    public static readonly IReadOnlyList<string> All = [Mediation, "localization", "mitigation", Disentanglement, Discovery, Marginals];
 
     /// <summary>The kinds the orchestrator can run now; the others are answered "not supported yet".</summary>
-    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement];
+    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement, Discovery];
 
     public static bool IsKnown(string kind) => All.Contains(kind, StringComparer.Ordinal);
 

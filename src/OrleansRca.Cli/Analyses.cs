@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Requests;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Hosting;
 
@@ -27,7 +28,7 @@ public static class Analyses
         IProgress<double>? progress, CancellationToken cancellationToken)
     {
         // Everything checkable without the data is checked before a silo starts: bad input fails in milliseconds.
-        foreach (var field in dataFiles.Keys) request[field] = new JsonObject { ["dataset"] = Pending };
+        foreach (var field in dataFiles.Keys) SetTable(request, field, new JsonObject { ["dataset"] = Pending });
         await AnalysisRequests.ParseAsync(kind, request, new PendingIntake(), cancellationToken);
 
         var phases = PhaseLog.Start();
@@ -38,11 +39,12 @@ public static class Analyses
             var columns = ModelColumns(request);
             var files = await Task.Run(() => dataFiles.ToDictionary(f => f.Key, f => DataFile.Read(f.Value, columns)), cancellationToken);
             phases.Mark("data read into columns");
-            foreach (var (field, file) in files) request[field] = new JsonObject { ["dataset"] = file.Dataset.Id };
+            foreach (var (field, file) in files) SetTable(request, field, new JsonObject { ["dataset"] = file.Dataset.Id });
             var local = new LocalIntake(files.Values);
             var spec = await AnalysisRequests.ParseAsync(kind, request, local, cancellationToken);
             // The data checks too (columns, values, gaps), before the cluster is asked for anything.
             if (spec is MediationSpec m) AnalysisRequests.ToMediation(m, local.Datasets[m.Data.DatasetId]);
+            else if (spec is DiscoverySpec d) AnalysisRequests.ToDiscovery(d, [.. d.Data.Select(x => local.Datasets[x.DatasetId])]);
 
             phases.Mark("validated");
             runner = await starting;
@@ -59,6 +61,22 @@ public static class Analyses
             if (runner is not null) await runner.DisposeAsync();
             phases.Mark("silo stopped");
         }
+    }
+
+    /// <summary>A table field: <c>data</c> sets the field, <c>data[2]</c> an element of an array field (a discovery's several tables).</summary>
+    private static void SetTable(JsonObject request, string field, JsonNode value)
+    {
+        var open = field.IndexOf('[');
+        if (open < 0)
+        {
+            request[field] = value;
+            return;
+        }
+        var name = field[..open];
+        var index = int.Parse(field[(open + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+        if (request[name] is not JsonArray array) request[name] = array = [];
+        while (array.Count <= index) array.Add(null);
+        array[index] = value;
     }
 
     private const string Pending = "00000000000000000000000000000000";

@@ -39,10 +39,14 @@ public sealed class AnalysisCache : IDisposable
         Silo = silo.SiloAddress.ToString();
         _entries = new IdleExpiringMap<Entry>(_time, IdleLifetime);
         Discrete = new DiscreteCache(grains, this, _time);
+        Discovery = new DiscoveryCache(grains, this, _time);
     }
 
     /// <summary>The same, for the discrete analyses (networks, inference engines, interventional marginals).</summary>
     public DiscreteCache Discrete { get; }
+
+    /// <summary>The same, for discoveries (the prepared problem: per-regime statistics).</summary>
+    public DiscoveryCache Discovery { get; }
 
     /// <summary>
     /// CPU-heavy pieces that may run at once on this silo (<see cref="AnalysisLifetimeOptions.ComputeSlots"/>;
@@ -133,12 +137,17 @@ public sealed class AnalysisCache : IDisposable
     }
 
     /// <summary>Drops everything held for an analysis (it finished).</summary>
-    public void Forget(string analysisId) => _entries.Forget(analysisId);
+    public void Forget(string analysisId)
+    {
+        _entries.Forget(analysisId);
+        Discovery.Forget(analysisId);
+    }
 
     public void Dispose()
     {
         _entries.Dispose();
         Discrete.Dispose();
+        Discovery.Dispose();
         _compute.Dispose();
     }
 

@@ -74,6 +74,28 @@ public static class AnalysisRequests
                 return new DiscreteSpec(kind, RequestJson.RequiredString(body, "network"), null,
                     parsed.Mixture.Values.ToArray(), parsed.Mixture.Samples, parsed.Method.ToString().ToLowerInvariant());
             }
+            case AnalysisKinds.Discovery:
+            {
+                var options = DiscoveryRequest.ParseOptions(body);
+                if (body["data"] is not JsonArray tables || tables.Count == 0)
+                    throw new InputException("the request needs 'data': an array of tables (CSV text or {\"dataset\": \"ID\"}), the observational data first, then one per regime");
+                var names = RequestJson.OptionalStrings(body, "names") ?? tables.Select((_, i) => $"data[{i}]").ToList();
+                if (names.Count != tables.Count) throw new InputException($"'names' has {names.Count} entries for {tables.Count} data sets");
+                if (names.Distinct(StringComparer.Ordinal).Count() != names.Count) throw new InputException("'names' must be distinct");
+                var refs = new DataRef[tables.Count];
+                for (var i = 0; i < tables.Count; i++)
+                {
+                    var one = new JsonObject { ["data"] = tables[i]?.DeepClone(), ["missing"] = body["missing"]?.DeepClone() };
+                    refs[i] = await DataAsync(one, "data", intake, cancellationToken).ConfigureAwait(false);
+                }
+                var k = options.Knowledge;
+                return new DiscoverySpec(refs, [.. names], new DiscoverySettings(
+                    [.. k.Required.Select(e => $"{e.Parent}->{e.Child}")], [.. k.Forbidden.Select(e => $"{e.Parent}->{e.Child}")],
+                    [.. k.Tiers.Select(t => t.ToArray())],
+                    RequestJson.OptionalNumber(body, "penalty"), RequestJson.OptionalNumber(body, "expected_targets"),
+                    RequestJson.OptionalInt(body, "restarts"), RequestJson.OptionalInt(body, "seed"),
+                    body["model"] is JsonValue m && m.TryGetValue<bool>(out var withModel) && withModel));
+            }
             default:
                 throw new InputException(AnalysisKinds.IsKnown(kind)
                     ? $"analysis kind '{kind}' is not supported yet (supported: {string.Join(", ", AnalysisKinds.Supported)})"
@@ -131,6 +153,25 @@ public static class AnalysisRequests
         var request = new MediationRequest(model, Table(model, dataset, spec.Data), ToOptions(spec.Settings));
         request.Validate();
         return request;
+    }
+
+    /// <summary>The discovery's tables (gaps resolved) and its prepared problem (data and knowledge checked).</summary>
+    public static (IReadOnlyList<DataTable> Tables, Causal.Discovery.DiscoveryProblem Problem) ToDiscovery(DiscoverySpec spec, IReadOnlyList<Dataset> datasets)
+    {
+        var missing = MissingValues.Parse(spec.Data.Length > 0 ? spec.Data[0].Missing : null);
+        var tables = DiscoveryRequest.Load(datasets, spec.Names, missing);
+        var s = spec.Settings;
+        var body = new JsonObject
+        {
+            ["require"] = new JsonArray([.. s.Require.Select(x => (JsonNode?)x)]),
+            ["forbid"] = new JsonArray([.. s.Forbid.Select(x => (JsonNode?)x)]),
+            ["tiers"] = new JsonArray([.. s.Tiers.Select(t => (JsonNode?)new JsonArray([.. t.Select(x => (JsonNode?)x)]))]),
+            ["penalty"] = s.Penalty,
+            ["expected_targets"] = s.ExpectedTargets,
+            ["restarts"] = s.Restarts,
+            ["seed"] = s.Seed,
+        };
+        return (tables, Causal.Discovery.DiscoveryProblem.Create(tables, spec.Names, DiscoveryRequest.ParseOptions(body)));
     }
 
     /// <summary>The core's discrete request (a <see cref="MarginalsRequest"/> or a <see cref="DisentanglementRequest"/>), validated.</summary>
