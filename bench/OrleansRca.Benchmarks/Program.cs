@@ -12,8 +12,8 @@ using OrleansRca.Causal.Synthetic;
 // Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|discovery] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
 var only = Arg("--only");
-// A quick run is a smoke test: it never overwrites the recorded run.
-var outPath = Arg("--out") ?? (quick ? Path.Combine(Path.GetTempPath(), "benchmarks-quick.md") : Path.Combine("docs", "benchmarks-run.md"));
+// A quick or partial run never overwrites the recorded run.
+var outPath = Arg("--out") ?? (quick || only is not null ? Path.Combine(Path.GetTempPath(), "benchmarks-partial.md") : Path.Combine("docs", "benchmarks-run.md"));
 var dataDir = Arg("--data") ?? Path.Combine("tests", "data");
 var rows = new List<(string Section, string Name, double MedianMs, string Note)>();
 
