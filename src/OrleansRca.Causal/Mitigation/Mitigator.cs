@@ -1,0 +1,258 @@
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Statistics;
+using OrleansRca.Causal.Counterfactuals;
+using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Fitting;
+using OrleansRca.Causal.Models;
+
+namespace OrleansRca.Causal.Mitigation;
+
+public sealed record MitigationOptions
+{
+    public DetectorKind Detector { get; init; } = DetectorKind.Mahalanobis;
+    /// <summary>The counterfactual must score at or below Alpha x threshold (RootCLAM's alpha); &gt; 0.</summary>
+    public double Alpha { get; init; } = 1;
+    /// <summary>Per-node cost scale s: the cost of actions theta is ||theta / s||_2. Nodes left out use their normal standard deviation.</summary>
+    public IReadOnlyDictionary<string, double>? CostScale { get; init; }
+    /// <summary>Two-sided tail probability beyond which a node's abducted noise flags it as a root cause.</summary>
+    public double Pi { get; init; } = NoiseFlags.DefaultPi;
+    public double Quantile { get; init; } = AnomalyDetector.DefaultQuantile;
+    /// <summary>Linearisation rounds for non-linear mechanisms (linear ones need one).</summary>
+    public int MaxIterations { get; init; } = 50;
+
+    public void Validate()
+    {
+        if (!(Alpha > 0) || !double.IsFinite(Alpha)) throw new InputException($"alpha must be a positive number, not {Alpha}");
+        if (MaxIterations < 1) throw new InputException($"the iteration limit must be positive, not {MaxIterations}");
+        foreach (var (node, s) in CostScale ?? new Dictionary<string, double>())
+            if (!(s > 0) || !double.IsFinite(s)) throw new InputException($"the cost scale of '{node}' must be a positive number, not {s}");
+    }
+}
+
+/// <summary>Solved: the counterfactual meets alpha x threshold (flipped when that is at or below the threshold).</summary>
+public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreachable, NotConverged }
+
+/// <param name="RootCauses">The flagged nodes of the row.</param>
+/// <param name="Actions">Soft interventions theta per acted-on node (flagged and controllable).</param>
+/// <param name="Counterfactual">Node-indexed values of the row after the actions, every other node keeping its abducted noise.</param>
+/// <param name="Cost">||theta / s||_2.</param>
+public sealed record MitigationRow(int Row, IReadOnlyList<string> RootCauses, IReadOnlyDictionary<string, double> Actions,
+    IReadOnlyList<double> Counterfactual, double ScoreBefore, double ScoreAfter, double Threshold, bool Flipped, double Cost,
+    MitigationStatus Status, string? Reason);
+
+public sealed record MitigationResult(string Detector, double Threshold, double Alpha, IReadOnlyList<string> Nodes, IReadOnlyList<MitigationRow> Rows);
+
+/// <summary>
+/// Anomaly mitigation (RootCLAM eq. 1-2): per anomalous row, the actions theta on its flagged, controllable
+/// nodes with the least cost ||theta / s|| whose counterfactual scores at or below alpha x threshold. Actions are
+/// soft interventions x_j = f_j(pa_j) + u_j + theta_j applied in topological order; every node keeps its abducted
+/// noise, so the counterfactual is a propagation of (u + theta). The detector is a quadratic form, so with the
+/// counterfactual linearised in theta each step is an exact min-norm point of an ellipsoid
+/// (<see cref="MinNormEllipsoid"/>): for linear mechanisms one step is the exact optimum; otherwise steps repeat
+/// from the new point (sequential linearisation, a Gauss-Newton scheme for the constraint) until the actions settle
+/// and the propagated counterfactual meets the target. Rows are solved together: one propagation per round plus
+/// one per acted-on node gives every row's Jacobian.
+/// </summary>
+public sealed class Mitigator
+{
+    /// <summary>Shrinks the target so that a solution on the boundary still scores at or below it after rounding.</summary>
+    private const double BoundaryMargin = 1e-12;
+
+    public CausalModel Model { get; }
+    public AnomalyDetector Detector { get; }
+    public MitigationOptions Options { get; }
+    /// <summary>Per node: the cost scale s.</summary>
+    public IReadOnlyList<double> CostScale { get; }
+    private readonly double[] _sd;
+    private readonly NoiseFlags _flags;
+    private readonly bool _linear;
+
+    private Mitigator(CausalModel model, AnomalyDetector detector, MitigationOptions options, double[] costScale, double[] sd, NoiseFlags flags)
+    {
+        Model = model;
+        Detector = detector;
+        Options = options;
+        CostScale = costScale;
+        _sd = sd;
+        _flags = flags;
+        _linear = Enumerable.Range(0, model.Count).All(v => model.Mechanisms[v] is LinearMechanism || model.Mechanisms[v] is null && model.Graph.IsRoot(v));
+    }
+
+    /// <summary>
+    /// Fits the model's missing mechanisms by least squares on <paramref name="normal"/>, trains the detector and the
+    /// root-cause flags on it. <paramref name="normal"/> must hold every node (gaps already resolved).
+    /// </summary>
+    public static Mitigator Train(CausalModel model, DataTable normal, MitigationOptions options)
+    {
+        options.Validate();
+        var names = model.Graph.Names;
+        foreach (var name in names)
+            if (!normal.Contains(name)) throw new InputException($"normal data has no column '{name}'");
+        foreach (var (node, _) in options.CostScale ?? new Dictionary<string, double>())
+            if (!model.Graph.TryGetIndex(node, out _)) throw new InputException($"a cost scale is given for unknown node '{node}'");
+        var fitted = model.IsFullySpecified ? model : LeastSquares.FitMissing(model, normal);
+        var detector = AnomalyDetector.Train(options.Detector, normal, names, options.Quantile);
+        var sd = names.Select(n => normal[n].StandardDeviation()).ToArray();
+        var cost = names.Select((n, v) => options.CostScale is { } c && c.TryGetValue(n, out var s) ? s : sd[v]).ToArray();
+        var noise = Propagator.Abduct(fitted, names.Select(n => normal[n]).ToArray());
+        return new Mitigator(fitted, detector, options, cost, sd, new NoiseFlags(noise, options.Pi));
+    }
+
+    /// <summary>Mitigates every row of <paramref name="anomalies"/>, acting on each row's flagged, controllable nodes.</summary>
+    public MitigationResult Mitigate(DataTable anomalies) => Mitigate(anomalies, null);
+
+    /// <summary>
+    /// As <see cref="Mitigate(DataTable)"/>; <paramref name="rootCauses"/> (per row, node indices) replaces the
+    /// noise flags when given, e.g. with a localization's answer.
+    /// </summary>
+    public MitigationResult Mitigate(DataTable anomalies, IReadOnlyList<IReadOnlyList<int>>? rootCauses)
+    {
+        var g = Model.Graph;
+        var n = g.Count;
+        foreach (var name in g.Names)
+            if (!anomalies.Contains(name)) throw new InputException($"anomalies have no column '{name}'");
+        var rows = anomalies.Rows;
+        if (rootCauses is not null && rootCauses.Count != rows)
+            throw new ArgumentException($"{rootCauses.Count} root-cause lists for {rows} rows");
+        var data = g.Names.Select(name => anomalies[name]).ToArray();
+        var noise = Propagator.Abduct(Model, data);
+        var threshold = Detector.Threshold;
+        var target = Options.Alpha * threshold;
+        var targetQuadratic = target * target * (1 - BoundaryMargin);
+
+        var flagged = new int[rows][];
+        var acted = new int[rows][];
+        var status = new MitigationStatus?[rows];
+        var reason = new string?[rows];
+        var before = new double[rows];
+        var row = new double[n];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var v = 0; v < n; v++) row[v] = data[v][r];
+            before[r] = Detector.Score(row);
+            flagged[r] = rootCauses?[r].OrderBy(v => g.TopologicalRank[v]).ToArray()
+                ?? g.TopologicalOrder.Where(v => _flags.IsFlagged(v, noise[v][r])).ToArray();
+            acted[r] = flagged[r].Where(v => Model.Nodes[v].Controllable).ToArray();
+            if (before[r] <= threshold) (status[r], reason[r]) = (MitigationStatus.Normal, "the detector already scores the row normal");
+            else if (acted[r].Length == 0)
+                (status[r], reason[r]) = (MitigationStatus.NoControllableRootCause, flagged[r].Length == 0
+                    ? "no node's noise is abnormal at this pi"
+                    : $"no flagged node is controllable (flagged: {string.Join(", ", flagged[r].Select(v => g.Names[v]))})");
+        }
+
+        var theta = new double[rows][];
+        for (var r = 0; r < rows; r++) theta[r] = new double[acted[r].Length];
+        var lowest = new double[rows];
+        var lastStep = new double[rows];
+        Array.Fill(lastStep, double.PositiveInfinity);
+        var best = new double[rows][];
+        var bestCost = new double[rows];
+        Array.Fill(bestCost, double.PositiveInfinity);
+        var unreachable = new bool[rows];
+        var center = Detector.Center;
+        var form = Detector.Form;
+        double[][] current = data;
+
+        for (var iteration = 0; ; iteration++)
+        {
+            var pending = Enumerable.Range(0, rows).Where(r => status[r] is null).ToArray();
+            if (iteration > 0)
+            {
+                current = Counterfactuals(noise, acted, theta, null, 0);
+                foreach (var r in pending)
+                {
+                    for (var v = 0; v < n; v++) row[v] = current[v][r];
+                    var feasible = Detector.Quadratic(row) <= target * target;
+                    var cost = Cost(acted[r], theta[r]);
+                    if (feasible && cost < bestCost[r]) (bestCost[r], best[r]) = (cost, (double[])theta[r].Clone());
+                    var settled = _linear || lastStep[r] <= 1e-9 * (1 + Norm(theta[r]));
+                    if (feasible && settled) status[r] = MitigationStatus.Solved;
+                    else if (settled && unreachable[r])
+                        (status[r], reason[r]) = (MitigationStatus.Unreachable,
+                            $"acting on {string.Join(", ", acted[r].Select(v => g.Names[v]))} cannot bring the score below {target:G6} (lowest reachable {Math.Sqrt(Math.Max(0, lowest[r])):G6})");
+                    else if (iteration == Options.MaxIterations)
+                        (status[r], reason[r]) = best[r] is null
+                            ? (MitigationStatus.NotConverged, $"no action met the target in {Options.MaxIterations} linearisation rounds")
+                            : (MitigationStatus.Solved, null);
+                }
+                pending = pending.Where(r => status[r] is null).ToArray();
+            }
+            if (pending.Length == 0) break;
+
+            // Jacobian columns: one propagation per acted-on node, each shifting that node in every row that acts on it.
+            var nodes = pending.SelectMany(r => acted[r]).Distinct().ToArray();
+            var step = nodes.ToDictionary(v => v, v => _linear ? CostScale[v] : 1e-6 * _sd[v]);
+            var shifted = nodes.ToDictionary(v => v, v => Counterfactuals(noise, acted, theta, v, step[v]));
+            foreach (var r in pending)
+            {
+                var k = acted[r].Length;
+                var a = Vector<double>.Build.Dense(n);
+                var b = Matrix<double>.Build.Dense(n, k);
+                for (var i = 0; i < n; i++) a[i] = current[i][r] - center[i];
+                for (var j = 0; j < k; j++)
+                {
+                    var v = acted[r][j];
+                    for (var i = 0; i < n; i++) b[i, j] = (shifted[v][i][r] - current[i][r]) / step[v] * CostScale[v];
+                }
+                // x(theta') ~ x(theta) + B (phi - theta / s): solve for phi = theta' / s.
+                var phiNow = Vector<double>.Build.Dense(k, j => theta[r][j] / CostScale[acted[r][j]]);
+                var solution = MinNormEllipsoid.Solve(a - b * phiNow, b, form, targetQuadratic);
+                lowest[r] = solution.LowestQuadratic;
+                unreachable[r] = solution.Outcome == MinNormEllipsoid.Outcome.Unreachable;
+                var next = solution.Phi.Select((p, j) => p * CostScale[acted[r][j]]).ToArray();
+                lastStep[r] = Math.Sqrt(next.Select((x, j) => (x - theta[r][j]) * (x - theta[r][j])).Sum());
+                theta[r] = next;
+            }
+        }
+
+        // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
+        var final = Enumerable.Range(0, rows).Select(r => status[r] == MitigationStatus.Solved && best[r] is { } b0 ? b0
+            : status[r] == MitigationStatus.Solved ? theta[r] : new double[acted[r].Length]).ToArray();
+        var counterfactual = Counterfactuals(noise, acted, final, null, 0);
+        var results = new MitigationRow[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var v = 0; v < n; v++) row[v] = counterfactual[v][r];
+            var after = Detector.Score(row);
+            var actions = new Dictionary<string, double>();
+            if (status[r] == MitigationStatus.Solved)
+                for (var j = 0; j < acted[r].Length; j++) actions[g.Names[acted[r][j]]] = final[r][j];
+            var flipped = status[r] == MitigationStatus.Solved && after <= threshold;
+            if (status[r] == MitigationStatus.Solved && !flipped)
+                reason[r] = $"alpha {Options.Alpha} puts the target above the threshold";
+            results[r] = new MitigationRow(r, flagged[r].Select(v => g.Names[v]).ToArray(), actions, (double[])row.Clone(),
+                before[r], after, threshold, flipped, Cost(acted[r], final[r]), status[r]!.Value, reason[r]);
+        }
+        return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, g.Names, results);
+    }
+
+    private double Cost(int[] nodes, double[] theta)
+    {
+        var sum = 0.0;
+        for (var j = 0; j < nodes.Length; j++) sum += theta[j] / CostScale[nodes[j]] * (theta[j] / CostScale[nodes[j]]);
+        return Math.Sqrt(sum);
+    }
+
+    private static double Norm(double[] x) => Math.Sqrt(x.Sum(v => v * v));
+
+    /// <summary>Propagates every row's noise plus its actions (and <paramref name="extra"/> on node <paramref name="extraNode"/> where a row acts on it).</summary>
+    private double[][] Counterfactuals(double[][] noise, int[][] acted, double[][] theta, int? extraNode, double extra)
+    {
+        var n = Model.Count;
+        var rows = noise[0].Length;
+        var shifted = new double[n][];
+        for (var v = 0; v < n; v++) shifted[v] = noise[v];
+        for (var r = 0; r < rows; r++)
+            for (var j = 0; j < acted[r].Length; j++)
+            {
+                var v = acted[r][j];
+                var delta = theta[r][j] + (v == extraNode ? extra : 0);
+                if (delta == 0) continue;
+                if (ReferenceEquals(shifted[v], noise[v])) shifted[v] = (double[])noise[v].Clone();
+                shifted[v][r] += delta;
+            }
+        var values = new double[]?[n];
+        Propagator.Propagate(Model, Model.Graph.TopologicalOrder, shifted, values, rows);
+        return values!;
+    }
+}
