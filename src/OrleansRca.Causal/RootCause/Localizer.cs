@@ -20,11 +20,12 @@ public sealed record LocalizeOptions
     public string? Target { get; init; }
     public RankingMethod Method { get; init; } = RankingMethod.Noise;
     /// <summary>
-    /// Evidence level for an alert: the target is anomalous in a row when its value's two-sided tail
-    /// probability under its normal distribution is below this, and an upstream node is blamed when its
-    /// noise's is. One standard for effect and cause; 0.001 is about 3.3 standard deviations of a normal.
+    /// One family-wise level for an alert: the target is anomalous in a row when its value's two-sided tail
+    /// probability under its normal distribution is below it, and an upstream node (the target included)
+    /// is blamed when its noise's tail probability is below it divided by the number of upstream nodes
+    /// (Bonferroni), so that on a normal row the chance of blaming anyone at all stays below the level.
     /// </summary>
-    public double AlertLevel { get; init; } = 0.001;
+    public double AlertLevel { get; init; } = 0.05;
     public int Seed { get; init; }
     /// <summary>Shapley: joint draws of the other noises per subset.</summary>
     public int Samples { get; init; } = ShapleyAttribution.DefaultSamples;
@@ -155,9 +156,9 @@ public static class Localizer
                 unobservedNames, targetTail, attribution);
         }
 
-        // Blame upstream nodes (the target included) whose noise is as surprising as an alert.
-        var threshold = -Math.Log(options.AlertLevel);
+        // Blame upstream nodes (the target included) whose noise is surprising at the family-wise level.
         var upstream = g.Ancestors([target]);
+        var threshold = -Math.Log(options.AlertLevel / upstream.Count(u => u));
         var blamed = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v) && surprise[v] > threshold)
             .OrderByDescending(v => surprise[v]).ThenBy(v => v).Select(v => new RankedNode(g.Names[v], surprise[v])).ToList();
         return new LocalizedRow(rowIndex, blamed.Count > 0 ? RowStatus.Ok : RowStatus.NoCandidate, rootCauses, scores, surpriseByName, blamed,
