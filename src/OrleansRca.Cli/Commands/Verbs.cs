@@ -14,5 +14,6 @@ public static class Verbs
         yield return MarginalsCommand.Create();
         yield return DisentangleCommand.Create();
         yield return DimmEvalCommand.Create();
+        yield return LocalizeCommand.Create();
     }
 }
