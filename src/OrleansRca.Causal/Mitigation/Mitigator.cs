@@ -2,8 +2,8 @@ using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Statistics;
 using OrleansRca.Causal.Counterfactuals;
 using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Fitting;
 using OrleansRca.Causal.Models;
+using OrleansRca.Causal.RootCause;
 
 namespace OrleansRca.Causal.Mitigation;
 
@@ -14,8 +14,8 @@ public sealed record MitigationOptions
     public double Alpha { get; init; } = 1;
     /// <summary>Per-node cost scale s: the cost of actions theta is ||theta / s||_2. Nodes left out use their normal standard deviation.</summary>
     public IReadOnlyDictionary<string, double>? CostScale { get; init; }
-    /// <summary>Two-sided tail probability beyond which a node's abducted noise flags it as a root cause.</summary>
-    public double Pi { get; init; } = NoiseFlags.DefaultPi;
+    /// <summary>Localization's flag: a node is a root cause when its noise CDF is below pi or above 1 - pi.</summary>
+    public double Pi { get; init; } = new LocalizeOptions().Pi;
     public double Quantile { get; init; } = AnomalyDetector.DefaultQuantile;
     /// <summary>Linearisation rounds for non-linear mechanisms (linear ones need one).</summary>
     public int MaxIterations { get; init; } = 50;
@@ -30,7 +30,7 @@ public sealed record MitigationOptions
 }
 
 /// <summary>Solved: the counterfactual meets alpha x threshold (flipped when that is at or below the threshold).</summary>
-public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreachable, NotConverged }
+public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreachable, NotConverged, Dropped }
 
 /// <param name="RootCauses">The flagged nodes of the row.</param>
 /// <param name="Actions">Soft interventions theta per acted-on node (flagged and controllable).</param>
@@ -64,55 +64,78 @@ public sealed class Mitigator
     /// <summary>Per node: the cost scale s.</summary>
     public IReadOnlyList<double> CostScale { get; }
     private readonly double[] _sd;
-    private readonly NoiseFlags _flags;
     private readonly bool _linear;
 
-    private Mitigator(CausalModel model, AnomalyDetector detector, MitigationOptions options, double[] costScale, double[] sd, NoiseFlags flags)
+    private Mitigator(CausalModel model, AnomalyDetector detector, MitigationOptions options, double[] costScale, double[] sd)
     {
         Model = model;
         Detector = detector;
         Options = options;
         CostScale = costScale;
         _sd = sd;
-        _flags = flags;
-        _linear = Enumerable.Range(0, model.Count).All(v => model.Mechanisms[v] is LinearMechanism || model.Mechanisms[v] is null && model.Graph.IsRoot(v));
+        _linear = Enumerable.Range(0, model.Count).All(v => model.Mechanisms[v] switch
+        {
+            LinearMechanism => true,
+            BasisMechanism b => b.Spec.Family == "linear",
+            null => model.Graph.IsRoot(v),
+            _ => false,
+        });
     }
 
     /// <summary>
-    /// Fits the model's missing mechanisms by least squares on <paramref name="normal"/>, trains the detector and the
-    /// root-cause flags on it. <paramref name="normal"/> must hold every node (gaps already resolved).
+    /// Trains the detector on <paramref name="normal"/> (no gaps) for a model whose mechanisms are given or fitted
+    /// by localization (<see cref="RootCauseModel"/>): one fit serves both root causes and counterfactuals.
     /// </summary>
-    public static Mitigator Train(CausalModel model, DataTable normal, MitigationOptions options)
+    public static Mitigator Train(RootCauseModel fitted, DataTable normal, MitigationOptions options)
     {
         options.Validate();
+        var model = fitted.Model;
         var names = model.Graph.Names;
         foreach (var name in names)
             if (!normal.Contains(name)) throw new InputException($"normal data has no column '{name}'");
         foreach (var (node, _) in options.CostScale ?? new Dictionary<string, double>())
             if (!model.Graph.TryGetIndex(node, out _)) throw new InputException($"a cost scale is given for unknown node '{node}'");
-        var fitted = model.IsFullySpecified ? model : LeastSquares.FitMissing(model, normal);
         var detector = AnomalyDetector.Train(options.Detector, normal, names, options.Quantile);
         var sd = names.Select(n => normal[n].StandardDeviation()).ToArray();
         var cost = names.Select((n, v) => options.CostScale is { } c && c.TryGetValue(n, out var s) ? s : sd[v]).ToArray();
-        var noise = Propagator.Abduct(fitted, names.Select(n => normal[n]).ToArray());
-        return new Mitigator(fitted, detector, options, cost, sd, new NoiseFlags(noise, options.Pi));
+        return new Mitigator(model, detector, options, cost, sd);
     }
 
-    /// <summary>Mitigates every row of <paramref name="anomalies"/>, acting on each row's flagged, controllable nodes.</summary>
-    public MitigationResult Mitigate(DataTable anomalies) => Mitigate(anomalies, null);
+    /// <summary>
+    /// The whole analysis: fit the model on the normal rows (localization's fitting), localize every anomalous row
+    /// at <see cref="MitigationOptions.Pi"/>, train the detector, and mitigate each row on its flagged, controllable nodes.
+    /// Rows <c>--missing drop</c> left out come back with status <see cref="MitigationStatus.Dropped"/>.
+    /// </summary>
+    public static MitigationResult Run(LocalizationData data, MitigationOptions options)
+    {
+        options.Validate();
+        var localize = new LocalizeOptions { Pi = options.Pi };
+        localize.Validate(data.Model);
+        var fitted = RootCauseModel.Fit(data.Model, data.Normal);
+        var mitigator = Train(fitted, data.Normal, options);
+        var localized = Localizer.Localize(fitted, data, localize).Rows.ToDictionary(r => r.Row);
+        var g = fitted.Model.Graph;
+        var rootCauses = data.RowIndex.Select(r => (IReadOnlyList<int>)localized[r].RootCauses.Select(g.IndexOf).ToArray()).ToList();
+        var result = mitigator.Mitigate(data.Anomalies, rootCauses);
+        var rows = result.Rows.Select(r => r with { Row = data.RowIndex[r.Row] }).ToList();
+        foreach (var dropped in data.DroppedRows)
+            rows.Add(new MitigationRow(dropped, [], new Dictionary<string, double>(), [], double.NaN, double.NaN, result.Threshold, false, 0,
+                MitigationStatus.Dropped, "the row has a gap and --missing drop left it out"));
+        return result with { Rows = rows.OrderBy(r => r.Row).ToList() };
+    }
 
     /// <summary>
-    /// As <see cref="Mitigate(DataTable)"/>; <paramref name="rootCauses"/> (per row, node indices) replaces the
-    /// noise flags when given, e.g. with a localization's answer.
+    /// Mitigates every row of <paramref name="anomalies"/> (no gaps), acting on the controllable nodes among the row's
+    /// <paramref name="rootCauses"/> (node indices, e.g. localization's flags).
     /// </summary>
-    public MitigationResult Mitigate(DataTable anomalies, IReadOnlyList<IReadOnlyList<int>>? rootCauses)
+    public MitigationResult Mitigate(DataTable anomalies, IReadOnlyList<IReadOnlyList<int>> rootCauses)
     {
         var g = Model.Graph;
         var n = g.Count;
         foreach (var name in g.Names)
             if (!anomalies.Contains(name)) throw new InputException($"anomalies have no column '{name}'");
         var rows = anomalies.Rows;
-        if (rootCauses is not null && rootCauses.Count != rows)
+        if (rootCauses.Count != rows)
             throw new ArgumentException($"{rootCauses.Count} root-cause lists for {rows} rows");
         var data = g.Names.Select(name => anomalies[name]).ToArray();
         var noise = Propagator.Abduct(Model, data);
@@ -130,13 +153,12 @@ public sealed class Mitigator
         {
             for (var v = 0; v < n; v++) row[v] = data[v][r];
             before[r] = Detector.Score(row);
-            flagged[r] = rootCauses?[r].OrderBy(v => g.TopologicalRank[v]).ToArray()
-                ?? g.TopologicalOrder.Where(v => _flags.IsFlagged(v, noise[v][r])).ToArray();
+            flagged[r] = rootCauses[r].OrderBy(v => g.TopologicalRank[v]).ToArray();
             acted[r] = flagged[r].Where(v => Model.Nodes[v].Controllable).ToArray();
             if (before[r] <= threshold) (status[r], reason[r]) = (MitigationStatus.Normal, "the detector already scores the row normal");
             else if (acted[r].Length == 0)
                 (status[r], reason[r]) = (MitigationStatus.NoControllableRootCause, flagged[r].Length == 0
-                    ? "no node's noise is abnormal at this pi"
+                    ? "no root cause was flagged"
                     : $"no flagged node is controllable (flagged: {string.Join(", ", flagged[r].Select(v => g.Names[v]))})");
         }
 

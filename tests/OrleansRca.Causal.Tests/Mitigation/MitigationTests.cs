@@ -2,6 +2,7 @@ using MathNet.Numerics.LinearAlgebra;
 using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.Models;
+using OrleansRca.Causal.RootCause;
 using OrleansRca.Causal.Synthetic;
 
 namespace OrleansRca.Causal.Tests.Mitigation;
@@ -97,7 +98,7 @@ public sealed class MitigationTests
     public void LinearCaseEqualsTheAnalyticMinimum(DetectorKind kind, double alpha)
     {
         var (model, normal, anomalies) = Chain();
-        var mitigator = Mitigator.Train(model, normal, new MitigationOptions { Detector = kind, Alpha = alpha });
+        var mitigator = Mitigator.Train(RootCauseModel.Fit(model, normal), normal, new MitigationOptions { Detector = kind, Alpha = alpha });
         var result = mitigator.Mitigate(anomalies, Enumerable.Repeat<IReadOnlyList<int>>([1], anomalies.Rows).ToList());
         var d = mitigator.Detector;
         var s = mitigator.CostScale[1];
@@ -130,7 +131,7 @@ public sealed class MitigationTests
     {
         var (model, normal, anomalies) = Chain();
         var locked = new CausalModel(model.Name, model.Graph, model.Nodes.Select(n => n with { Controllable = n.Name != "b" }).ToList(), model.Mechanisms);
-        var result = Mitigator.Train(locked, normal, new MitigationOptions()).Mitigate(anomalies);
+        var result = Mitigator.Run(LocalizationData.Create(locked, normal, anomalies, MissingPolicy.Error), new MitigationOptions());
         Assert.All(result.Rows.Where(r => r.ScoreBefore > result.Threshold), r =>
         {
             Assert.Contains("b", r.RootCauses);
@@ -138,8 +139,9 @@ public sealed class MitigationTests
             if (r.Status == MitigationStatus.NoControllableRootCause) { Assert.Empty(r.Actions); Assert.False(r.Flipped); Assert.Contains("controllable", r.Reason); }
         });
         Assert.Contains(result.Rows, r => r.Status == MitigationStatus.NoControllableRootCause);
-        Assert.Throws<InputException>(() => Mitigator.Train(model, normal, new MitigationOptions { Alpha = 0 }));
-        Assert.Throws<InputException>(() => Mitigator.Train(model, normal, new MitigationOptions { Alpha = -1 }));
+        var data = LocalizationData.Create(model, normal, anomalies, MissingPolicy.Error);
+        Assert.Contains("alpha", Assert.Throws<InputException>(() => Mitigator.Run(data, new MitigationOptions { Alpha = 0 })).Message);
+        Assert.Throws<InputException>(() => Mitigator.Run(data, new MitigationOptions { Alpha = -1 }));
     }
 
     [Fact]
@@ -148,8 +150,7 @@ public sealed class MitigationTests
         var scm = new LoanScm();
         var normal = scm.Generate(3000, 0, seed: 21);
         var anomalies = scm.Generate(0, 150, seed: 22);
-        var mitigator = Mitigator.Train(LoanScm.Model(), normal.Data, new MitigationOptions());
-        var result = mitigator.Mitigate(anomalies.Data);
+        var result = Mitigator.Run(LocalizationData.Create(LoanScm.Model(), normal.Data, anomalies.Data, MissingPolicy.Error), new MitigationOptions());
         var controllable = new[] { "L", "D", "I", "S" };
         var solved = 0;
         var x = new double[7];
