@@ -17,6 +17,8 @@ public sealed record MitigationOptions
     /// <summary>Localization's flag: a node is a root cause when its noise CDF is below pi or above 1 - pi.</summary>
     public double Pi { get; init; } = new LocalizeOptions().Pi;
     public double Quantile { get; init; } = AnomalyDetector.DefaultQuantile;
+    /// <summary>PCA bottleneck width or mixture size; null chooses (explained variance, BIC).</summary>
+    public int? Components { get; init; }
     /// <summary>Linearisation rounds for non-linear mechanisms (linear ones need one).</summary>
     public int MaxIterations { get; init; } = 50;
 
@@ -95,7 +97,7 @@ public sealed class Mitigator
             if (!normal.Contains(name)) throw new InputException($"normal data has no column '{name}'");
         foreach (var (node, _) in options.CostScale ?? new Dictionary<string, double>())
             if (!model.Graph.TryGetIndex(node, out _)) throw new InputException($"a cost scale is given for unknown node '{node}'");
-        var detector = AnomalyDetector.Train(options.Detector, normal, names, options.Quantile);
+        var detector = AnomalyDetector.Train(options.Detector, normal, names, options.Quantile, options.Components);
         var sd = names.Select(n => normal[n].StandardDeviation()).ToArray();
         var cost = names.Select((n, v) => options.CostScale is { } c && c.TryGetValue(n, out var s) ? s : sd[v]).ToArray();
         return new Mitigator(model, detector, options, cost, sd);
@@ -171,8 +173,6 @@ public sealed class Mitigator
         var bestCost = new double[rows];
         Array.Fill(bestCost, double.PositiveInfinity);
         var unreachable = new bool[rows];
-        var center = Detector.Center;
-        var form = Detector.Form;
         double[][] current = data;
 
         for (var iteration = 0; ; iteration++)
@@ -208,20 +208,25 @@ public sealed class Mitigator
             foreach (var r in pending)
             {
                 var k = acted[r].Length;
-                var a = Vector<double>.Build.Dense(n);
+                var x = Vector<double>.Build.Dense(n, i => current[i][r]);
                 var b = Matrix<double>.Build.Dense(n, k);
-                for (var i = 0; i < n; i++) a[i] = current[i][r] - center[i];
                 for (var j = 0; j < k; j++)
                 {
                     var v = acted[r][j];
                     for (var i = 0; i < n; i++) b[i, j] = (shifted[v][i][r] - current[i][r]) / step[v] * CostScale[v];
                 }
-                // x(theta') ~ x(theta) + B (phi - theta / s): solve for phi = theta' / s.
+                // x(theta') ~ x(theta) + B (phi - theta / s): solve for phi = theta' / s, in the part (ellipsoid) it is cheapest to reach.
                 var phiNow = Vector<double>.Build.Dense(k, j => theta[r][j] / CostScale[acted[r][j]]);
-                var solution = MinNormEllipsoid.Solve(a - b * phiNow, b, form, targetQuadratic);
-                lowest[r] = solution.LowestQuadratic;
-                unreachable[r] = solution.Outcome == MinNormEllipsoid.Outcome.Unreachable;
-                var next = solution.Phi.Select((p, j) => p * CostScale[acted[r][j]]).ToArray();
+                var start = x - b * phiNow;
+                MinNormEllipsoid.Result? solution = null;
+                foreach (var part in Detector.Parts)
+                {
+                    var s = MinNormEllipsoid.Solve(start - part.Center, b, part.Form, targetQuadratic);
+                    if (solution is not { } sofar || Better(s, sofar)) solution = s;
+                }
+                lowest[r] = solution!.Value.LowestQuadratic;
+                unreachable[r] = solution.Value.Outcome == MinNormEllipsoid.Outcome.Unreachable;
+                var next = solution.Value.Phi.Select((p, j) => p * CostScale[acted[r][j]]).ToArray();
                 lastStep[r] = Math.Sqrt(next.Select((x, j) => (x - theta[r][j]) * (x - theta[r][j])).Sum());
                 theta[r] = next;
             }
@@ -246,6 +251,15 @@ public sealed class Mitigator
                 before[r], after, threshold, flipped, Cost(acted[r], final[r]), status[r]!.Value, reason[r]);
         }
         return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, g.Names, results);
+    }
+
+    /// <summary>A reachable part beats an unreachable one; among reachable parts the nearer, among unreachable the lower score.</summary>
+    private static bool Better(MinNormEllipsoid.Result a, MinNormEllipsoid.Result b)
+    {
+        var aReach = a.Outcome != MinNormEllipsoid.Outcome.Unreachable;
+        var bReach = b.Outcome != MinNormEllipsoid.Outcome.Unreachable;
+        if (aReach != bReach) return aReach;
+        return aReach ? a.Phi.L2Norm() < b.Phi.L2Norm() : a.LowestQuadratic < b.LowestQuadratic;
     }
 
     private double Cost(int[] nodes, double[] theta)

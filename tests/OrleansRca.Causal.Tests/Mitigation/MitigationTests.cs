@@ -107,8 +107,9 @@ public sealed class MitigationTests
         var beta = V([0, 1, 0.8]);
         foreach (var row in result.Rows.Where(r => r.ScoreBefore > d.Threshold))
         {
-            var x = V([anomalies["a"][row.Row], anomalies["b"][row.Row], anomalies["c"][row.Row]]) - d.Center;
-            double h = beta * (d.Form * beta), g = beta * (d.Form * x), c0 = x * (d.Form * x) - target * target;
+            var part = d.Parts[0];
+            var x = V([anomalies["a"][row.Row], anomalies["b"][row.Row], anomalies["c"][row.Row]]) - part.Center;
+            double h = beta * (part.Form * beta), g = beta * (part.Form * x), c0 = x * (part.Form * x) - target * target;
             if (g * g - h * c0 < 0)
             {
                 Assert.Equal(MitigationStatus.Unreachable, row.Status);
