@@ -85,6 +85,10 @@ foreach (var nodes in new[] { 20, 100 })
     Report("large job", $"nonlinear N=1000, 20x100 pairs, {n:N0} rows", ms, "general propagator, partitioned subgraphs");
 }
 
+// 3b. Anomaly mitigation (issue 9).
+foreach (var (name, ms, note) in MitigationBenchmarks.Run(quick ? 3 : 9))
+    Report("mitigation", name, ms, note);
+
 // 4. Discrete networks (DIMM), when the data folder has the BIF files.
 if (Directory.Exists(Path.Combine(dataDir, "bif")))
     foreach (var (name, ms, note) in DiscreteBenchmarks.Run(dataDir, quick ? 5 : 15))
