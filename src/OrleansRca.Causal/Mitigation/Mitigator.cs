@@ -38,9 +38,10 @@ public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreacha
 /// <param name="Actions">Soft interventions theta per acted-on node (flagged and controllable).</param>
 /// <param name="Counterfactual">Node-indexed values of the row after the actions, every other node keeping its abducted noise.</param>
 /// <param name="Cost">||theta / s||_2.</param>
+/// <param name="LowestScore">Unreachable rows: the lowest score the acted-on nodes can reach (NaN otherwise).</param>
 public sealed record MitigationRow(int Row, IReadOnlyList<string> RootCauses, IReadOnlyDictionary<string, double> Actions,
     IReadOnlyList<double> Counterfactual, double ScoreBefore, double ScoreAfter, double Threshold, bool Flipped, double Cost,
-    MitigationStatus Status, string? Reason);
+    MitigationStatus Status, double LowestScore, string? Reason);
 
 public sealed record MitigationResult(string Detector, double Threshold, double Alpha, IReadOnlyList<string> Nodes, IReadOnlyList<MitigationRow> Rows);
 
@@ -110,6 +111,13 @@ public sealed class Mitigator
     /// </summary>
     public static MitigationResult Run(LocalizationData data, MitigationOptions options)
     {
+        var prepared = Prepare(data, options);
+        return prepared.Assemble(prepared.Mitigate(0, data.Anomalies.Rows).Rows);
+    }
+
+    /// <summary>Everything but the per-row solves: the fit, each row's root causes and the detector (a cluster builds it once per silo).</summary>
+    public static MitigationPlan Prepare(LocalizationData data, MitigationOptions options)
+    {
         options.Validate();
         var localize = new LocalizeOptions { Pi = options.Pi };
         localize.Validate(data.Model);
@@ -118,12 +126,7 @@ public sealed class Mitigator
         var localized = Localizer.Localize(fitted, data, localize).Rows.ToDictionary(r => r.Row);
         var g = fitted.Model.Graph;
         var rootCauses = data.RowIndex.Select(r => (IReadOnlyList<int>)localized[r].RootCauses.Select(g.IndexOf).ToArray()).ToList();
-        var result = mitigator.Mitigate(data.Anomalies, rootCauses);
-        var rows = result.Rows.Select(r => r with { Row = data.RowIndex[r.Row] }).ToList();
-        foreach (var dropped in data.DroppedRows)
-            rows.Add(new MitigationRow(dropped, [], new Dictionary<string, double>(), [], double.NaN, double.NaN, result.Threshold, false, 0,
-                MitigationStatus.Dropped, "the row has a gap and --missing drop left it out"));
-        return result with { Rows = rows.OrderBy(r => r.Row).ToList() };
+        return new MitigationPlan(data, mitigator, rootCauses);
     }
 
     /// <summary>
@@ -148,7 +151,6 @@ public sealed class Mitigator
         var flagged = new int[rows][];
         var acted = new int[rows][];
         var status = new MitigationStatus?[rows];
-        var reason = new string?[rows];
         var before = new double[rows];
         var row = new double[n];
         for (var r = 0; r < rows; r++)
@@ -157,11 +159,8 @@ public sealed class Mitigator
             before[r] = Detector.Score(row);
             flagged[r] = rootCauses[r].OrderBy(v => g.TopologicalRank[v]).ToArray();
             acted[r] = flagged[r].Where(v => Model.Nodes[v].Controllable).ToArray();
-            if (before[r] <= threshold) (status[r], reason[r]) = (MitigationStatus.Normal, "the detector already scores the row normal");
-            else if (acted[r].Length == 0)
-                (status[r], reason[r]) = (MitigationStatus.NoControllableRootCause, flagged[r].Length == 0
-                    ? "no root cause was flagged"
-                    : $"no flagged node is controllable (flagged: {string.Join(", ", flagged[r].Select(v => g.Names[v]))})");
+            if (before[r] <= threshold) status[r] = MitigationStatus.Normal;
+            else if (acted[r].Length == 0) status[r] = MitigationStatus.NoControllableRootCause;
         }
 
         var theta = new double[rows][];
@@ -189,13 +188,9 @@ public sealed class Mitigator
                     if (feasible && cost < bestCost[r]) (bestCost[r], best[r]) = (cost, (double[])theta[r].Clone());
                     var settled = _linear || lastStep[r] <= 1e-9 * (1 + Norm(theta[r]));
                     if (feasible && settled) status[r] = MitigationStatus.Solved;
-                    else if (settled && unreachable[r])
-                        (status[r], reason[r]) = (MitigationStatus.Unreachable,
-                            $"acting on {string.Join(", ", acted[r].Select(v => g.Names[v]))} cannot bring the score below {target:G6} (lowest reachable {Math.Sqrt(Math.Max(0, lowest[r])):G6})");
+                    else if (settled && unreachable[r]) status[r] = MitigationStatus.Unreachable;
                     else if (iteration == Options.MaxIterations)
-                        (status[r], reason[r]) = best[r] is null
-                            ? (MitigationStatus.NotConverged, $"no action met the target in {Options.MaxIterations} linearisation rounds")
-                            : (MitigationStatus.Solved, null);
+                        status[r] = best[r] is null ? MitigationStatus.NotConverged : MitigationStatus.Solved;
                 }
                 pending = pending.Where(r => status[r] is null).ToArray();
             }
@@ -245,12 +240,30 @@ public sealed class Mitigator
             if (status[r] == MitigationStatus.Solved)
                 for (var j = 0; j < acted[r].Length; j++) actions[g.Names[acted[r][j]]] = final[r][j];
             var flipped = status[r] == MitigationStatus.Solved && after <= threshold;
-            if (status[r] == MitigationStatus.Solved && !flipped)
-                reason[r] = $"alpha {Options.Alpha} puts the target above the threshold";
-            results[r] = new MitigationRow(r, flagged[r].Select(v => g.Names[v]).ToArray(), actions, (double[])row.Clone(),
-                before[r], after, threshold, flipped, Cost(acted[r], final[r]), status[r]!.Value, reason[r]);
+            var lowestScore = status[r] == MitigationStatus.Unreachable ? Math.Sqrt(Math.Max(0, lowest[r])) : double.NaN;
+            var causes = flagged[r].Select(v => g.Names[v]).ToArray();
+            results[r] = new MitigationRow(r, causes, actions, (double[])row.Clone(), before[r], after, threshold, flipped,
+                Cost(acted[r], final[r]), status[r]!.Value, lowestScore, Reason(status[r]!.Value, flipped, causes, lowestScore));
         }
         return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, g.Names, results);
+    }
+
+    /// <summary>Why a row was not (or not fully) flipped; null when it was. One wording for the core and the cluster.</summary>
+    public string? Reason(MitigationStatus status, bool flipped, IReadOnlyList<string> rootCauses, double lowestScore)
+    {
+        var acted = rootCauses.Where(n => Model.Nodes[Model.Graph.IndexOf(n)].Controllable).ToList();
+        var target = Options.Alpha * Detector.Threshold;
+        return status switch
+        {
+            MitigationStatus.Normal => "the detector already scores the row normal",
+            MitigationStatus.NoControllableRootCause => rootCauses.Count == 0
+                ? "no root cause was flagged"
+                : $"no flagged node is controllable (flagged: {string.Join(", ", rootCauses)})",
+            MitigationStatus.Unreachable => $"acting on {string.Join(", ", acted)} cannot bring the score below {target:G6} (lowest reachable {lowestScore:G6})",
+            MitigationStatus.NotConverged => $"no action met the target in {Options.MaxIterations} linearisation rounds",
+            MitigationStatus.Dropped => "the row has a gap and --missing drop left it out",
+            _ => flipped ? null : $"alpha {Options.Alpha} puts the target above the threshold",
+        };
     }
 
     /// <summary>A reachable part beats an unreachable one; among reachable parts the nearer, among unreachable the lower score.</summary>
@@ -290,5 +303,62 @@ public sealed class Mitigator
         var values = new double[]?[n];
         Propagator.Propagate(Model, Model.Graph.TopologicalOrder, shifted, values, rows);
         return values!;
+    }
+}
+
+/// <summary>A prepared mitigation: the data, the trained <see cref="Mitigator"/> and each kept row's root causes.</summary>
+public sealed class MitigationPlan(LocalizationData data, Mitigator mitigator, IReadOnlyList<IReadOnlyList<int>> rootCauses)
+{
+    public LocalizationData Data { get; } = data;
+    public Mitigator Mitigator { get; } = mitigator;
+    public IReadOnlyList<IReadOnlyList<int>> RootCauses { get; } = rootCauses;
+
+    /// <summary>Mitigates kept rows [start, start + count); rows carry their file index.</summary>
+    public MitigationResult Mitigate(int start, int count)
+    {
+        var indices = Enumerable.Range(start, count).ToArray();
+        var result = Mitigator.Mitigate(Data.Anomalies.SelectRows(indices), indices.Select(r => RootCauses[r]).ToList());
+        return result with { Rows = result.Rows.Select(r => r with { Row = Data.RowIndex[start + r.Row] }).ToList() };
+    }
+
+    /// <summary>The result document's rows: the mitigated ones and the dropped ones, in file order.</summary>
+    public MitigationResult Assemble(IEnumerable<MitigationRow> mitigated)
+    {
+        var rows = mitigated.ToList();
+        foreach (var dropped in Data.DroppedRows)
+            rows.Add(new MitigationRow(dropped, [], new Dictionary<string, double>(), [], double.NaN, double.NaN, Mitigator.Detector.Threshold, false, 0,
+                MitigationStatus.Dropped, double.NaN, Mitigator.Reason(MitigationStatus.Dropped, false, [], double.NaN)));
+        return new MitigationResult(AnomalyDetector.ToText(Mitigator.Detector.Kind), Mitigator.Detector.Threshold, Mitigator.Options.Alpha,
+            Mitigator.Model.Graph.Names, rows.OrderBy(r => r.Row).ToList());
+    }
+
+    /// <summary>A row as numbers (the cluster persists finished pieces as number arrays): row, status, flipped, scores,
+    /// threshold, cost, lowest score, then per node the counterfactual, the action (NaN: none) and the root-cause flag.</summary>
+    public double[] Encode(MitigationRow r)
+    {
+        var names = Mitigator.Model.Graph.Names;
+        var n = names.Count;
+        var x = new double[8 + 3 * n];
+        (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]) = (r.Row, (int)r.Status, r.Flipped ? 1 : 0, r.ScoreBefore, r.ScoreAfter, r.Threshold, r.Cost, r.LowestScore);
+        for (var v = 0; v < n; v++)
+        {
+            x[8 + v] = r.Counterfactual.Count == n ? r.Counterfactual[v] : double.NaN;
+            x[8 + n + v] = r.Actions.TryGetValue(names[v], out var theta) ? theta : double.NaN;
+            x[8 + 2 * n + v] = r.RootCauses.Contains(names[v]) ? 1 : 0;
+        }
+        return x;
+    }
+
+    public MitigationRow Decode(double[] x)
+    {
+        var g = Mitigator.Model.Graph;
+        var n = g.Count;
+        var status = (MitigationStatus)(int)x[1];
+        var causes = g.TopologicalOrder.Where(v => x[8 + 2 * n + v] == 1).Select(v => g.Names[v]).ToArray();
+        var actions = new Dictionary<string, double>();
+        foreach (var v in g.TopologicalOrder)
+            if (!double.IsNaN(x[8 + n + v])) actions[g.Names[v]] = x[8 + n + v];
+        return new MitigationRow((int)x[0], causes, actions, x[8..(8 + n)], x[3], x[4], x[5], x[2] == 1, x[6], status, x[7],
+            Mitigator.Reason(status, x[2] == 1, causes, x[7]));
     }
 }

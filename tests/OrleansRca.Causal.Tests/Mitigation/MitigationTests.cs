@@ -169,4 +169,16 @@ public sealed class MitigationTests
         }
         Assert.True(solved > 50, $"{solved} of 150 detected and solved");
     }
+
+    [Fact]
+    public void PlanSlicesAndEncodedRowsGiveTheWholeResult()
+    {
+        var (model, normal, anomalies) = Chain();
+        var data = LocalizationData.Create(model, normal, anomalies, MissingPolicy.Error);
+        var whole = Mitigator.Run(data, new MitigationOptions());
+        var plan = Mitigator.Prepare(data, new MitigationOptions());
+        var pieces = plan.Mitigate(0, 7).Rows.Concat(plan.Mitigate(7, anomalies.Rows - 7).Rows).Select(plan.Encode).ToList();
+        var assembled = plan.Assemble(pieces.Select(plan.Decode));
+        Assert.Equal(MitigationJson.ToJson(whole).ToJsonString(), MitigationJson.ToJson(assembled).ToJsonString());
+    }
 }
