@@ -334,11 +334,13 @@ public sealed class MitigationPlan(LocalizationData data, Mitigator mitigator, I
 
     /// <summary>A row as numbers (the cluster persists finished pieces as number arrays): row, status, flipped, scores,
     /// threshold, cost, lowest score, then per node the counterfactual, the action (NaN: none) and the root-cause flag.</summary>
+    public int EncodedWidth => 8 + 3 * Mitigator.Model.Count;
+
     public double[] Encode(MitigationRow r)
     {
         var names = Mitigator.Model.Graph.Names;
         var n = names.Count;
-        var x = new double[8 + 3 * n];
+        var x = new double[EncodedWidth];
         (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]) = (r.Row, (int)r.Status, r.Flipped ? 1 : 0, r.ScoreBefore, r.ScoreAfter, r.Threshold, r.Cost, r.LowestScore);
         for (var v = 0; v < n; v++)
         {

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Abstractions;
 using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
@@ -15,6 +14,7 @@ public static class MitigateCommand
         var model = new Option<string>("--model") { Description = "Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.", Required = true };
         var normal = new Option<string>("--normal") { Description = "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", Required = true };
         var anomalies = new Option<string>("--anomalies") { Description = "CSV of anomalous rows to mitigate.", Required = true };
+        var cluster = CommonOptions.Cluster();
         var options = new MitigateOptionSet();
         var format = CommonOptions.Format();
         var command = new Command("mitigate", "Anomaly mitigation: least-cost soft interventions on each row's flagged, controllable nodes whose counterfactual the detector scores normal.");
@@ -23,33 +23,19 @@ public static class MitigateCommand
         command.Options.Add(anomalies);
         options.AddTo(command);
         command.Options.Add(format);
+        command.Options.Add(cluster);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var request = new JsonObject
-            {
-                ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!),
-                ["normal"] = MediateCommand.ReadText(parse.GetValue(normal)!, "normal data file"),
-                ["anomalies"] = MediateCommand.ReadText(parse.GetValue(anomalies)!, "anomalies file"),
-            };
+            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!) };
             options.WriteTo(parse, request);
-            var result = await RunAsync(request, token);
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mitigation, request, parse.GetValue(cluster), token,
+                new Dictionary<string, string> { ["normal"] = parse.GetValue(normal)!, ["anomalies"] = parse.GetValue(anomalies)! });
             if (json) CliExit.WriteJson(result);
             else WriteTable(AnsiConsole.Console, result);
             return CliExit.Ok;
         }, ct));
         return command;
-    }
-
-    /// <summary>
-    /// The one place a mitigation runs: parse, fit on normal rows, localize, mitigate, write the contract document.
-    /// (It moves onto the cluster's mitigation workflow when that exists.)
-    /// </summary>
-    public static Task<JsonObject> RunAsync(JsonObject request, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var parsed = MitigationRequest.Parse(request);
-        return Task.FromResult(MitigationJson.ToJson(Mitigator.Run(parsed.Data, parsed.Options)));
     }
 
     public static void WriteTable(IAnsiConsole console, JsonObject result)
