@@ -227,6 +227,11 @@ public sealed class Mitigator
             }
         }
 
+        // Linearisation can cycle across kinks of fitted mechanisms: those rows get the penalty search.
+        for (var r = 0; r < rows; r++)
+            if (status[r] == MitigationStatus.NotConverged && PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
+                (status[r], best[r]) = (MitigationStatus.Solved, found);
+
         // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
         var final = Enumerable.Range(0, rows).Select(r => status[r] == MitigationStatus.Solved && best[r] is { } b0 ? b0
             : status[r] == MitigationStatus.Solved ? theta[r] : new double[acted[r].Length]).ToArray();
@@ -246,6 +251,61 @@ public sealed class Mitigator
                 Cost(acted[r], final[r]), status[r]!.Value, lowestScore, Reason(status[r]!.Value, flipped, causes, lowestScore));
         }
         return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, g.Names, results);
+    }
+
+    /// <summary>Exact-penalty weights tried in turn: above the constraint's multiplier the penalty's minimum is the constrained one.</summary>
+    private static readonly double[] PenaltyWeights = [10, 100, 1000];
+
+    /// <summary>
+    /// The robust fallback: minimises ||phi|| + rho max(0, g(x(s phi)) - target) with MathNet's Nelder-Mead simplex
+    /// (derivative-free, so kinks do not matter), from the linearisation's last point, propagating the row itself
+    /// at every evaluation; the cheapest point found that meets the target, or null.
+    /// </summary>
+    private double[]? PenaltySearch(double[][] noise, int r, int[] acted, double[] start, double target)
+    {
+        var k = acted.Length;
+        var x = new double[Model.Count];
+        var theta = new double[k];
+        double ScoreAt(Vector<double> phi)
+        {
+            for (var j = 0; j < k; j++) theta[j] = phi[j] * CostScale[acted[j]];
+            RowCounterfactual(noise, r, acted, theta, x);
+            return Detector.Score(x);
+        }
+        var guess = Vector<double>.Build.Dense(k, j => start[j] / CostScale[acted[j]]);
+        double[]? found = null;
+        foreach (var rho in PenaltyWeights)
+        {
+            var objective = MathNet.Numerics.Optimization.ObjectiveFunction.Value(phi =>
+                phi.L2Norm() + rho * Math.Max(0, ScoreAt(phi) - target * (1 - BoundaryMargin)));
+            try
+            {
+                guess = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(objective, guess,
+                    Vector<double>.Build.Dense(k, 0.5), convergenceTolerance: 1e-10, maximumIterations: 4000).MinimizingPoint;
+            }
+            catch (MathNet.Numerics.Optimization.MaximumIterationsException)
+            {
+                // Keep the previous guess and try the next weight.
+            }
+            if (ScoreAt(guess) <= target) found = guess.Select((p, j) => p * CostScale[acted[j]]).ToArray();
+            if (found is not null) break;
+        }
+        return found;
+    }
+
+    /// <summary>One row's counterfactual: its abducted noise plus the actions, propagated node by node.</summary>
+    private void RowCounterfactual(double[][] noise, int r, int[] acted, ReadOnlySpan<double> theta, double[] x)
+    {
+        var g = Model.Graph;
+        Span<double> parents = stackalloc double[g.Count];
+        foreach (var v in g.TopologicalOrder)
+        {
+            var ps = g.Parents[v];
+            for (var k = 0; k < ps.Length; k++) parents[k] = x[ps[k]];
+            var value = (Model.Mechanisms[v]?.Evaluate(parents[..ps.Length]) ?? 0) + noise[v][r];
+            var j = Array.IndexOf(acted, v);
+            x[v] = j >= 0 ? value + theta[j] : value;
+        }
     }
 
     /// <summary>Why a row was not (or not fully) flipped; null when it was. One wording for the core and the cluster.</summary>
