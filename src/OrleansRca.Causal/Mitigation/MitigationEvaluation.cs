@@ -13,9 +13,10 @@ public sealed record PublishedMitigation(string Detector, double DetectorFlip, d
 /// <param name="DetectorFlip">Share of detected rows whose true counterfactual (the true SCM re-simulated with the row's noise and the actions) the detector scores normal.</param>
 /// <param name="LabelFlip">Share of detected rows whose true counterfactual has a normal ground-truth label.</param>
 /// <param name="MeanNorm">Mean ||theta / sd|| over the rows whose label flipped (RootCLAM's convention).</param>
+/// <param name="MeanNormDetector">Mean ||theta / sd|| over the rows whose true counterfactual the detector scores normal.</param>
 /// <param name="Statuses">Rows per mitigation status.</param>
 public sealed record MitigationScore(string Dataset, string Mechanisms, DetectorKind Detector, double Alpha, int Anomalies, int Detected,
-    double DetectorFlip, double LabelFlip, double MeanNorm, double ModelDetectorFlip, IReadOnlyDictionary<MitigationStatus, int> Statuses,
+    double DetectorFlip, double LabelFlip, double MeanNorm, double MeanNormDetector, double ModelDetectorFlip, IReadOnlyDictionary<MitigationStatus, int> Statuses,
     double MillisecondsPerRow, PublishedMitigation? Published);
 
 /// <summary>
@@ -75,6 +76,7 @@ public static class MitigationEvaluation
                 var elapsed = clock.Elapsed.TotalMilliseconds;
                 int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;
                 var norms = new List<double>();
+                var detectorNorms = new List<double>();
                 var x = new double[g.Count];
                 var actions = new double[g.Count];
                 foreach (var row in result.Rows)
@@ -85,12 +87,12 @@ public static class MitigationEvaluation
                     Array.Clear(actions);
                     foreach (var (node, theta) in row.Actions) actions[g.IndexOf(node)] = theta;
                     scm.Simulate(anomalies.NoiseRow(row.Row), x, actions);
-                    if (mitigator.Detector.Score(x) <= result.Threshold) detectorFlips++;
+                    if (mitigator.Detector.Score(x) <= result.Threshold) { detectorFlips++; detectorNorms.Add(row.Cost); }
                     if (scm.LabelIsNormal(scm.Label(x), cut)) { labelFlips++; norms.Add(row.Cost); }
                 }
                 var statuses = result.Rows.GroupBy(r => r.Status).ToDictionary(grp => grp.Key, grp => grp.Count());
                 scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", detector, alpha, anomalyRows, detected,
-                    Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(),
+                    Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
                     Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector)));
             }
         return scores;

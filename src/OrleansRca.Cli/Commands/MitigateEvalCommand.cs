@@ -58,6 +58,7 @@ public static class MitigateEvalCommand
             ["detector_flip"] = Num(s.DetectorFlip),
             ["label_flip"] = Num(s.LabelFlip),
             ["mean_action_norm"] = Num(s.MeanNorm),
+            ["mean_action_norm_detector_flipped"] = Num(s.MeanNormDetector),
             ["model_detector_flip"] = Num(s.ModelDetectorFlip),
             ["ms_per_row"] = s.MillisecondsPerRow,
             ["statuses"] = new JsonObject(s.Statuses.Select(kv => KeyValuePair.Create(MitigationJson.StatusText(kv.Key), (JsonNode?)kv.Value))),
@@ -73,13 +74,13 @@ public static class MitigateEvalCommand
     public static void WriteTable(IAnsiConsole console, IReadOnlyList<MitigationScore> scores)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("Anomaly mitigation, RootCLAM protocol (ours | RootCLAM table 4)");
-        foreach (var c in new[] { "dataset", "mechanisms", "detector", "alpha", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd||", "ms/row", "statuses" })
+        foreach (var c in new[] { "dataset", "mechanisms", "detector", "alpha", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses" })
             table.AddColumn(c);
         foreach (var s in scores)
         {
             var p = s.Published;
             table.AddRow(s.Dataset, s.Mechanisms, $"{AnomalyDetector.ToText(s.Detector)} | {p?.Detector}", F(s.Alpha), $"{s.Detected}/{s.Anomalies}",
-                $"{F(s.DetectorFlip)} | {F(p?.DetectorFlip)}", $"{F(s.LabelFlip)} | {F(p?.LabelFlip)}", $"{F(s.MeanNorm)} | {F(p?.ActionNorm)}",
+                $"{F(s.DetectorFlip)} | {F(p?.DetectorFlip)}", $"{F(s.LabelFlip)} | {F(p?.LabelFlip)}", $"{F(s.MeanNorm)} | {F(p?.ActionNorm)}", F(s.MeanNormDetector),
                 s.MillisecondsPerRow.ToString("F3", CultureInfo.InvariantCulture),
                 string.Join(", ", s.Statuses.Select(kv => $"{MitigationJson.StatusText(kv.Key)} {kv.Value}")));
         }
