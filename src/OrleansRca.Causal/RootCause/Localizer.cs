@@ -20,12 +20,11 @@ public sealed record LocalizeOptions
     public string? Target { get; init; }
     public RankingMethod Method { get; init; } = RankingMethod.Noise;
     /// <summary>
-    /// One family-wise level for an alert: the target is anomalous in a row when its value's two-sided tail
-    /// probability under its normal distribution is below it, and an upstream node (the target included)
-    /// is blamed when its noise's tail probability is below it divided by the number of upstream nodes
-    /// (Bonferroni), so that on a normal row the chance of blaming anyone at all stays below the level.
+    /// Family-wise level for blaming with a target: an upstream node (the target included) is blamed when its
+    /// noise's two-sided tail probability is below this divided by the number of upstream nodes (Bonferroni),
+    /// so that on a normal row the chance of blaming anyone at all stays below it.
     /// </summary>
-    public double AlertLevel { get; init; } = 0.05;
+    public double BlameLevel { get; init; } = 0.05;
     public int Seed { get; init; }
     /// <summary>Shapley: joint draws of the other noises per subset.</summary>
     public int Samples { get; init; } = ShapleyAttribution.DefaultSamples;
@@ -35,7 +34,7 @@ public sealed record LocalizeOptions
     public void Validate(CausalModel model)
     {
         if (!(Pi > 0 && Pi < 0.5)) throw new InputException($"pi must be in (0, 0.5), not {Pi}");
-        if (!(AlertLevel > 0 && AlertLevel < 1)) throw new InputException($"alert level must be in (0, 1), not {AlertLevel}");
+        if (!(BlameLevel > 0 && BlameLevel < 1)) throw new InputException($"blame level must be in (0, 1), not {BlameLevel}");
         if (Target is not null && !model.Graph.TryGetIndex(Target, out _))
             throw new InputException($"target '{Target}' is not a node of the model");
         if (Samples is < 10 or > 1_000_000) throw new InputException($"samples must be between 10 and 1000000, not {Samples}");
@@ -85,6 +84,25 @@ public sealed record LocalizationResult(IReadOnlyList<LocalizedRow> Rows, IReadO
 /// </summary>
 public static class Localizer
 {
+    /// <summary>
+    /// Ranks blamed nodes under the hypothesis that one of them is the root cause: H_v explains v and every
+    /// blamed descendant of v (a misfitted or unlearnable mechanism passes a cause's shift on to its
+    /// children's residuals); blamed nodes outside v's descendants stay unexplained. Score =
+    /// surprise(v) − Σ surprise(unexplained), a log-likelihood ratio up to constants: the most upstream
+    /// surprise that explains the rest comes first, and among nodes explaining the same set the more
+    /// surprising one.
+    /// </summary>
+    public static IReadOnlyList<(int Node, double Score)> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<double> surprise)
+    {
+        var total = blamed.Sum(v => surprise[v]);
+        return blamed.Select(v =>
+        {
+            var down = g.Descendants([v]);
+            var explained = blamed.Where(w => down[w]).Sum(w => surprise[w]);
+            return (Node: v, Score: surprise[v] - (total - explained));
+        }).OrderByDescending(x => x.Score).ThenBy(x => x.Node).ToList();
+    }
+
     /// <summary>The whole analysis: fit on normal rows, then localize every anomalous row.</summary>
     public static LocalizationResult Run(LocalizationData data, LocalizeOptions options)
     {
@@ -141,8 +159,9 @@ public static class Localizer
         if (unobserved.Contains(target))
             return new LocalizedRow(rowIndex, RowStatus.TargetNotAnomalous, rootCauses, scores, surpriseByName, [], unobservedNames, null, null);
         var targetValue = data.Anomalies[targetName][r];
+        // The target is anomalous by the same two-sided pi test RootCLAM applies to noises, on its value.
         var targetTail = fitted.Marginals[target].TwoSidedTail(targetValue);
-        if (targetTail >= options.AlertLevel)
+        if (targetTail >= 2 * options.Pi)
             return new LocalizedRow(rowIndex, RowStatus.TargetNotAnomalous, rootCauses, scores, surpriseByName, [], unobservedNames, targetTail, null);
 
         if (options.Method == RankingMethod.Shapley)
@@ -158,9 +177,9 @@ public static class Localizer
 
         // Blame upstream nodes (the target included) whose noise is surprising at the family-wise level.
         var upstream = g.Ancestors([target]);
-        var threshold = -Math.Log(options.AlertLevel / upstream.Count(u => u));
-        var blamed = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v) && surprise[v] > threshold)
-            .OrderByDescending(v => surprise[v]).ThenBy(v => v).Select(v => new RankedNode(g.Names[v], surprise[v])).ToList();
+        var threshold = -Math.Log(options.BlameLevel / upstream.Count(u => u));
+        var candidates = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v) && surprise[v] > threshold).ToList();
+        var blamed = SingleCauseRanking(g, candidates, surprise).Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
         return new LocalizedRow(rowIndex, blamed.Count > 0 ? RowStatus.Ok : RowStatus.NoCandidate, rootCauses, scores, surpriseByName, blamed,
             unobservedNames, targetTail, null);
     }

@@ -89,14 +89,14 @@ public sealed class LocalizeOptionSet
     private readonly Option<string?> _target = new("--target") { Description = "Alerting node: rank the upstream causes of its anomaly (empty when it is not anomalous)." };
     private readonly Option<string?> _missing = new("--missing") { Description = "Gaps: error (default), mean, interpolate or drop." };
     private readonly Option<string?> _method = new("--method") { Description = "Ranking: noise (default; noise surprise) or shapley (outlier-score attribution)." };
-    private readonly Option<double?> _alertLevel = new("--alert-level") { Description = "Family-wise level: the target is anomalous below this two-sided tail probability, an upstream noise is blamed below it divided by the number of upstream nodes (default 0.05)." };
+    private readonly Option<double?> _blameLevel = new("--blame-level") { Description = "With --target: family-wise level; an upstream noise is blamed when its two-sided tail probability is below this over the number of upstream nodes (default 0.05)." };
     private readonly Option<int?> _seed = new("--seed") { Description = "Seed of the Shapley noise draws and permutations (default 0)." };
     private readonly Option<int?> _samples = new("--samples") { Description = "Shapley: noise draws per subset (default 2000)." };
     private readonly Option<int?> _permutations = new("--permutations") { Description = "Shapley: sampled permutations beyond 8 upstream nodes (default 64)." };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _pi, _target, _missing, _method, _alertLevel, _seed, _samples, _permutations })
+        foreach (var o in new Option[] { _pi, _target, _missing, _method, _blameLevel, _seed, _samples, _permutations })
             command.Options.Add(o);
     }
 
@@ -106,7 +106,7 @@ public sealed class LocalizeOptionSet
         if (parse.GetValue(_target) is { } t) request["target"] = t;
         if (parse.GetValue(_missing) is { } m) request["missing"] = m;
         if (parse.GetValue(_method) is { } me) request["method"] = me;
-        if (parse.GetValue(_alertLevel) is { } a) request["alert-level"] = a;
+        if (parse.GetValue(_blameLevel) is { } a) request["blame-level"] = a;
         if (parse.GetValue(_seed) is { } s) request["seed"] = s;
         if (parse.GetValue(_samples) is { } n) request["samples"] = n;
         if (parse.GetValue(_permutations) is { } p) request["permutations"] = p;

@@ -15,5 +15,6 @@ public static class Verbs
         yield return DisentangleCommand.Create();
         yield return DimmEvalCommand.Create();
         yield return LocalizeCommand.Create();
+        yield return LocalizeEvalCommand.Create();
     }
 }
