@@ -85,22 +85,20 @@ public sealed record LocalizationResult(IReadOnlyList<LocalizedRow> Rows, IReadO
 public static class Localizer
 {
     /// <summary>
-    /// Ranks blamed nodes under the hypothesis that one of them is the root cause: H_v explains v and every
-    /// blamed descendant of v (a misfitted or unlearnable mechanism passes a cause's shift on to its
-    /// children's residuals); blamed nodes outside v's descendants stay unexplained. Score =
-    /// surprise(v) − Σ surprise(unexplained), a log-likelihood ratio up to constants: the most upstream
-    /// surprise that explains the rest comes first, and among nodes explaining the same set the more
-    /// surprising one.
+    /// Ranks blamed nodes under the hypothesis that one of them is the root cause. H_v says v's noise was
+    /// pushed and its blamed descendants follow (a misfitted or unlearnable mechanism passes a cause's shift
+    /// on to its children's residuals), while every other blamed node is a normal noise by chance. Its
+    /// log-likelihood ratio against "all normal" is, up to a constant per hypothesis, the surprise it
+    /// explains: Σ surprise(w) over the blamed w in v and its descendants. The most upstream surprise that
+    /// explains the rest comes first; among nodes explaining as much, the more surprising one.
     /// </summary>
     public static IReadOnlyList<(int Node, double Score)> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<double> surprise)
     {
-        var total = blamed.Sum(v => surprise[v]);
         return blamed.Select(v =>
         {
             var down = g.Descendants([v]);
-            var explained = blamed.Where(w => down[w]).Sum(w => surprise[w]);
-            return (Node: v, Score: surprise[v] - (total - explained));
-        }).OrderByDescending(x => x.Score).ThenBy(x => x.Node).ToList();
+            return (Node: v, Score: blamed.Where(w => down[w]).Sum(w => surprise[w]), Own: surprise[v]);
+        }).OrderByDescending(x => x.Score).ThenByDescending(x => x.Own).ThenBy(x => x.Node).Select(x => (x.Node, x.Score)).ToList();
     }
 
     /// <summary>The whole analysis: fit on normal rows, then localize every anomalous row.</summary>
