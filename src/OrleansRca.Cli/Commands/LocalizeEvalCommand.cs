@@ -152,8 +152,10 @@ public static class LocalizeEvalCommand
                 foreach (var (name, o) in variants)
                 {
                     var r = LocalizationEvaluation.Microservice(micro, o);
-                    table.AddRow(Markup.Escape(name), Markup.Escape(string.Join(", ", r.OutlierFlagged)), Markup.Escape($"{r.OutlierTop} / {r.OutlierTopWithTarget}"),
+                    table.AddRow(Markup.Escape(name + $", flags at pi = {piValue}"), Markup.Escape(string.Join(", ", r.OutlierFlagged)), Markup.Escape($"{r.OutlierTop} / {r.OutlierTopWithTarget}"),
                         F(r.CachingFlagged), r.MeanOthersFlagged.ToString("F2", CultureInfo.InvariantCulture), F(r.CachingTopWithTarget));
+                    table.AddRow(Markup.Escape(name + ", flags at noise tail < 0.05 / nodes"), Markup.Escape(string.Join(", ", r.OutlierFamilyWise)), "",
+                        F(r.CachingFamilyWise), r.MeanOthersFamilyWise.ToString("F2", CultureInfo.InvariantCulture), "");
                     var flagRates = new JsonObject();
                     foreach (var (k, v) in r.FlagRates) flagRates[k] = v;
                     all.Add(new JsonObject
@@ -162,6 +164,8 @@ public static class LocalizeEvalCommand
                         ["outlier_first"] = r.OutlierTop, ["outlier_first_with_target"] = r.OutlierTopWithTarget, ["degraded_rows"] = r.DegradedRows,
                         ["caching_flagged"] = r.CachingFlagged, ["mean_others_flagged"] = r.MeanOthersFlagged, ["caching_first"] = r.CachingTop,
                         ["caching_first_with_target"] = r.CachingTopWithTarget, ["flag_rates"] = flagRates,
+                        ["outlier_flagged_family_wise"] = new JsonArray(r.OutlierFamilyWise.Select(x => (JsonNode)x).ToArray()),
+                        ["caching_flagged_family_wise"] = r.CachingFamilyWise, ["mean_others_flagged_family_wise"] = r.MeanOthersFamilyWise,
                     });
                 }
                 table.AddRow("[grey]DoWhy notebook, published[/]", "", "Caching Service (attribution; no figures printed)", "", "", "Caching Service (distribution change)");
