@@ -22,7 +22,8 @@ public sealed record LocalizeOptions
     /// <summary>
     /// Family-wise level for blaming with a target: an upstream node (the target included) is blamed when its
     /// noise's two-sided tail probability is below this divided by the number of upstream nodes (Bonferroni),
-    /// so that on a normal row the chance of blaming anyone at all stays below it.
+    /// so that on a normal row the chance of blaming anyone at all stays below it, and below 1/n (n normal
+    /// rows): a blamed noise lies outside everything normal operation showed.
     /// </summary>
     public double BlameLevel { get; init; } = 0.05;
     public int Seed { get; init; }
@@ -175,8 +176,11 @@ public static class Localizer
 
         // Blame upstream nodes (the target included) whose noise is surprising at the family-wise level.
         var upstream = g.Ancestors([target]);
-        var threshold = -Math.Log(options.BlameLevel / upstream.Count(u => u));
-        var candidates = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v) && surprise[v] > threshold).ToList();
+        // And outside everything normal operation showed (two-sided tail below 1/n): a chance-blamed ancestor
+        // would otherwise claim its pushed descendants under the single-cause ranking.
+        var level = options.BlameLevel / upstream.Count(u => u);
+        var candidates = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v)
+            && surprise[v] > -Math.Log(Math.Min(level, 1.0 / fitted.Fits[v].Noise.Count))).ToList();
         var blamed = SingleCauseRanking(g, candidates, surprise).Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
         return new LocalizedRow(rowIndex, blamed.Count > 0 ? RowStatus.Ok : RowStatus.NoCandidate, rootCauses, scores, surpriseByName, blamed,
             unobservedNames, targetTail, null);
