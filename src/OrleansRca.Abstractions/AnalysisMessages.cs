@@ -30,6 +30,7 @@ public sealed record AnalysisError([property: Id(0)] string Kind, [property: Id(
 {
     public const string BadInput = "bad_input";
     public const string Internal = "internal";
+    public const string Cancelled = "cancelled";
 }
 
 /// <summary>The status document of one analysis; <see cref="ResultJson"/> is the CLI's JSON output once it succeeded.</summary>
@@ -45,9 +46,9 @@ public sealed record AnalysisStatus(
     public bool IsDone => Stage is AnalysisStage.Succeeded or AnalysisStage.Failed;
 }
 
-/// <summary>What a silo needs to rebuild an analysis locally: the request as submitted (model, CSV text, options).</summary>
+/// <summary>What a silo needs to rebuild an analysis locally: the typed request (its data by dataset id).</summary>
 [GenerateSerializer, Immutable, Alias("rca.AnalysisInputs")]
-public sealed record AnalysisInputs([property: Id(0)] string Kind, [property: Id(1)] string RequestJson);
+public sealed record AnalysisInputs([property: Id(0)] AnalysisSpec Spec);
 
 /// <summary>Fit one node's linear mechanism from its parents' columns (the data come from the silo's cache).</summary>
 [GenerateSerializer, Immutable, Alias("rca.NodeFitWork")]
@@ -62,15 +63,14 @@ public sealed record NodeFit(
     [property: Id(3)] string Silo);
 
 /// <summary>
-/// Propagation work on the fitted model (<see cref="FittedModelJson"/>: a model object whose every non-root
-/// node has a mechanism). Positions index the analysis plan's treatments and mediators.
+/// Propagation work on the fitted model (the model with the analysis' fitted mechanisms, which each silo
+/// fetches once). Positions index the analysis plan's treatments and mediators.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("rca.PairWork")]
 public sealed record PairWork(
     [property: Id(0)] string AnalysisId,
-    [property: Id(1)] string FittedModelJson,
-    [property: Id(2)] int Treatment,
-    [property: Id(3)] int Mediator);
+    [property: Id(1)] int Treatment,
+    [property: Id(2)] int Mediator);
 
 /// <summary>Σ over rows of NIE(T_i, M_j).</summary>
 [GenerateSerializer, Immutable, Alias("rca.PairSum")]
@@ -84,10 +84,9 @@ public sealed record PairSum(
 [GenerateSerializer, Immutable, Alias("rca.TreatmentWork")]
 public sealed record TreatmentWork(
     [property: Id(0)] string AnalysisId,
-    [property: Id(1)] string FittedModelJson,
-    [property: Id(2)] int Treatment,
-    [property: Id(3)] bool Total,
-    [property: Id(4)] bool Direct);
+    [property: Id(1)] int Treatment,
+    [property: Id(2)] bool Total,
+    [property: Id(3)] bool Direct);
 
 /// <summary>Σ over rows of TE and NDE for one treatment (NaN for a sum that was not asked for).</summary>
 [GenerateSerializer, Immutable, Alias("rca.TreatmentSums")]

@@ -4,26 +4,35 @@ namespace OrleansRca.Abstractions;
 
 /// <summary>
 /// One analysis (key: analysis id). Submit once, then poll <see cref="GetStatusAsync"/>: the work runs in
-/// the background, so no call waits for it (a grain call times out after 30 s by default).
+/// the background, so no call waits for it (a grain call times out after 30 s by default). A reminder
+/// resumes the work after a silo loss without anyone polling; finished analyses expire.
 /// </summary>
 [Alias("rca.IAnalysisOrchestratorGrain")]
 public interface IAnalysisOrchestratorGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Validates and, if the input is good, persists and starts the analysis (status queued). Bad input
-    /// gives a failed status with a <c>bad_input</c> error and starts nothing. Submitting an id twice
-    /// returns the first analysis' status.
+    /// gives a failed status with a <c>bad_input</c> error and stores nothing. Submitting an id again
+    /// answers at once with the analysis' status.
     /// </summary>
-    [Alias("Submit")]
-    Task<AnalysisStatus> SubmitAsync(string kind, string requestJson);
+    [AlwaysInterleave, Alias("Submit")]
+    Task<AnalysisStatus> SubmitAsync(AnalysisSpec spec, CancellationToken cancellationToken = default);
 
-    /// <summary>Stage <see cref="AnalysisStage.Unknown"/> when the id was never submitted.</summary>
+    /// <summary>Stage <see cref="AnalysisStage.Unknown"/> when the id was never submitted (or expired).</summary>
     [AlwaysInterleave, Alias("GetStatus")]
     Task<AnalysisStatus> GetStatusAsync();
 
-    /// <summary>The submitted request, for silos that cache it (interleaves with the running work, which waits on those silos).</summary>
+    /// <summary>Stops a queued or running analysis (failed, error kind <c>cancelled</c>); a finished one is left as it is.</summary>
+    [AlwaysInterleave, Alias("Cancel")]
+    Task<AnalysisStatus> CancelAsync();
+
+    /// <summary>The submitted request, for silos that prepare it locally.</summary>
     [AlwaysInterleave, Alias("GetInputs")]
     Task<AnalysisInputs> GetInputsAsync();
+
+    /// <summary>Persisted pieces whose key starts with <paramref name="prefix"/> (e.g. fitted mechanisms).</summary>
+    [AlwaysInterleave, Alias("GetPieces")]
+    Task<Dictionary<string, double[]>> GetPiecesAsync(string prefix);
 
     /// <summary>Diagnostics: the silo this activation lives on.</summary>
     [AlwaysInterleave, Alias("GetSilo")]
@@ -35,7 +44,7 @@ public interface IAnalysisOrchestratorGrain : IGrainWithStringKey
 public interface ICausalNodeGrain : IGrainWithStringKey
 {
     [Alias("Fit"), ResponseTimeout("00:10:00")]
-    Task<NodeFit> FitAsync(NodeFitWork work);
+    Task<NodeFit> FitAsync(NodeFitWork work, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One (treatment, mediator) pair of one analysis (key: <see cref="GrainKeys.Pair"/>).</summary>
@@ -44,7 +53,7 @@ public interface IMediationPairGrain : IGrainWithStringKey
 {
     // Long rows x nodes propagations may exceed the default 30 s response timeout.
     [Alias("Run"), ResponseTimeout("00:10:00")]
-    Task<PairSum> RunAsync(PairWork work);
+    Task<PairSum> RunAsync(PairWork work, CancellationToken cancellationToken = default);
 
     [AlwaysInterleave, Alias("GetSilo")]
     Task<string> GetSiloAsync();
@@ -55,15 +64,22 @@ public interface IMediationPairGrain : IGrainWithStringKey
 public interface ITreatmentGrain : IGrainWithStringKey
 {
     [Alias("Run"), ResponseTimeout("00:10:00")]
-    Task<TreatmentSums> RunAsync(TreatmentWork work);
+    Task<TreatmentSums> RunAsync(TreatmentWork work, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A chunk of bootstrap resamples of one analysis (key: <see cref="GrainKeys.Bootstrap"/>).</summary>
+/// <summary>
+/// A chunk of bootstrap resamples of one analysis (key: <see cref="GrainKeys.Bootstrap"/>). The chunk keeps
+/// its own result in storage, so the orchestrator's state stays small and a resumed analysis re-asks
+/// finished chunks for free; <see cref="ForgetAsync"/> clears it once the analysis is done.
+/// </summary>
 [Alias("rca.IBootstrapGrain")]
 public interface IBootstrapGrain : IGrainWithStringKey
 {
     [Alias("Run"), ResponseTimeout("00:10:00")]
-    Task<BootstrapChunk> RunAsync(BootstrapWork work);
+    Task<BootstrapChunk> RunAsync(BootstrapWork work, CancellationToken cancellationToken = default);
+
+    [Alias("Forget")]
+    Task ForgetAsync();
 }
 
 /// <summary>

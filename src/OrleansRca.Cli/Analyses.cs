@@ -1,22 +1,113 @@
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Abstractions;
+using OrleansRca.Causal;
+using OrleansRca.Causal.Data;
+using OrleansRca.Grains.Requests;
 using OrleansRca.Hosting;
 
 namespace OrleansRca.Cli;
 
-/// <summary>Where the CLI sends an analysis: an embedded single silo by default, or a running cluster.</summary>
+/// <summary>
+/// Where the CLI sends an analysis: an embedded single silo by default, or a running cluster. Data files
+/// are read straight into columns (CSV on every core; Parquet and Arrow by extension) while the silo
+/// starts, and handed to it by dataset id: no text copies, no JSON of the data.
+/// </summary>
 public static class Analyses
 {
     /// <summary><see cref="RunAsync"/> with a progress bar on a terminal's standard error.</summary>
-    public static Task<JsonObject> RunWithProgressAsync(string kind, JsonObject request, string? cluster, CancellationToken cancellationToken) =>
-        Output.ProgressDisplay.RunAsync(kind, p => RunAsync(kind, request, cluster, p, cancellationToken));
+    public static Task<JsonObject> RunWithProgressAsync(string kind, JsonObject request, string? cluster, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? dataFiles = null) =>
+        Output.ProgressDisplay.RunAsync(kind, p => RunAsync(kind, request, dataFiles ?? new Dictionary<string, string>(), cluster, p, cancellationToken));
 
-    public static async Task<JsonObject> RunAsync(string kind, JsonObject request, string? cluster, IProgress<double>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="request"/> (the HTTP body shape). <paramref name="dataFiles"/> maps table fields
+    /// (<c>data</c>, <c>normal</c>, <c>anomalies</c>) to files; each becomes <c>{"dataset": ID}</c> in the request.
+    /// </summary>
+    public static async Task<JsonObject> RunAsync(string kind, JsonObject request, IReadOnlyDictionary<string, string> dataFiles, string? cluster,
+        IProgress<double>? progress, CancellationToken cancellationToken)
     {
-        // Everything checkable without a cluster is checked before one starts: bad input fails in milliseconds.
-        if (kind == OrleansRca.Abstractions.AnalysisKinds.Mediation) MediationRequest.Parse(request).Validate();
-        else if (DiscreteRequests.IsDiscrete(kind)) DiscreteRequests.ParseAndValidate(kind, request);
-        await using var runner = await RcaHost.StartRunnerAsync(cluster, cancellationToken);
-        return await runner.RunAsync(kind, request, progress, cancellationToken);
+        // Everything checkable without the data is checked before a silo starts: bad input fails in milliseconds.
+        foreach (var field in dataFiles.Keys) request[field] = new JsonObject { ["dataset"] = Pending };
+        await AnalysisRequests.ParseAsync(kind, request, new PendingIntake(), cancellationToken);
+
+        var starting = Task.Run(() => RcaHost.StartRunnerAsync(cluster, cancellationToken), cancellationToken);
+        IAnalysisRunner? runner = null;
+        try
+        {
+            var columns = ModelColumns(request);
+            var files = await Task.Run(() => dataFiles.ToDictionary(f => f.Key, f => DataFile.Read(f.Value, columns)), cancellationToken);
+            foreach (var (field, file) in files) request[field] = new JsonObject { ["dataset"] = file.Dataset.Id };
+            var local = new LocalIntake(files.Values);
+            var spec = await AnalysisRequests.ParseAsync(kind, request, local, cancellationToken);
+            // The data checks too (columns, values, gaps), before the cluster is asked for anything.
+            if (spec is MediationSpec m) AnalysisRequests.ToMediation(m, local.Datasets[m.Data.DatasetId]);
+
+            runner = await starting;
+            foreach (var file in files.Values)
+                await runner.AddDatasetAsync(file.Dataset, file.Content, file.Format, cancellationToken);
+            return await runner.RunAsync(kind, request, progress, cancellationToken);
+        }
+        finally
+        {
+            runner ??= await WhenStarted(starting);
+            if (runner is not null) await runner.DisposeAsync();
+        }
+    }
+
+    private const string Pending = "00000000000000000000000000000000";
+
+    private static async Task<IAnalysisRunner?> WhenStarted(Task<IAnalysisRunner> starting)
+    {
+        try
+        {
+            return await starting;
+        }
+        catch (Exception) when (!starting.IsCompletedSuccessfully)
+        {
+            // The start failed or was cancelled; the error that matters is the one already propagating.
+            return null;
+        }
+    }
+
+    /// <summary>The model's node names, when the request has a model: the only columns worth parsing.</summary>
+    private static HashSet<string>? ModelColumns(JsonObject request) =>
+        request["model"] is JsonObject { } model && model["nodes"] is JsonArray nodes
+            ? nodes.OfType<JsonObject>().Select(n => n["name"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal)
+            : null;
+
+    /// <summary>For the first, data-free check: every table is "there".</summary>
+    private sealed class PendingIntake : IDatasetIntake
+    {
+        public Task<string> AddCsvAsync(string csv, string field, CancellationToken cancellationToken) => Task.FromResult(Pending);
+
+        public Task<bool> ExistsAsync(string id, CancellationToken cancellationToken) => Task.FromResult(true);
+    }
+
+    /// <summary>The files read by this process; inline CSV (e.g. generated data) is read the same way.</summary>
+    private sealed class LocalIntake(IEnumerable<DataFile> files) : IDatasetIntake
+    {
+        public Dictionary<string, Dataset> Datasets { get; } = files.Select(f => f.Dataset).DistinctBy(d => d.Id).ToDictionary(d => d.Id, StringComparer.Ordinal);
+
+        public Task<string> AddCsvAsync(string csv, string field, CancellationToken cancellationToken)
+        {
+            var dataset = CsvColumns.Read(System.Text.Encoding.UTF8.GetBytes(csv), field);
+            Datasets.TryAdd(dataset.Id, dataset);
+            return Task.FromResult(dataset.Id);
+        }
+
+        public Task<bool> ExistsAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Datasets.ContainsKey(id));
+    }
+}
+
+/// <summary>A data file read into columns, with its bytes (for an upload to a remote cluster) and format.</summary>
+public sealed record DataFile(Dataset Dataset, ReadOnlyMemory<byte> Content, DataFormat Format)
+{
+    /// <summary>Reads <paramref name="path"/> by extension; for CSV only <paramref name="columns"/> (null: all) are parsed.</summary>
+    public static DataFile Read(string path, IReadOnlyCollection<string>? columns)
+    {
+        if (!File.Exists(path)) throw new InputException($"data file '{path}' does not exist");
+        var bytes = File.ReadAllBytes(path);
+        var format = ColumnarFiles.FormatOfPath(path);
+        return new DataFile(ColumnarFiles.Read(bytes, format, Path.GetFileName(path), columns), bytes, format);
     }
 }

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Requests;
+using OrleansRca.Grains.Datasets;
+using OrleansRca.Grains.Requests;
+using OrleansRca.Grains.Workflows;
 
 namespace OrleansRca.Grains;
 
@@ -24,9 +26,12 @@ public sealed class AnalysisCache : IDisposable
     private readonly TimeProvider _time;
     private readonly IdleExpiringMap<Entry> _entries;
 
-    public AnalysisCache(IGrainFactory grains, ILocalSiloDetails silo, TimeProvider? time = null)
+    private readonly DatasetCache _datasets;
+
+    public AnalysisCache(IGrainFactory grains, ILocalSiloDetails silo, IDatasetStore datasets, TimeProvider? time = null)
     {
         _grains = grains;
+        _datasets = new DatasetCache(datasets);
         _time = time ?? TimeProvider.System;
         Silo = silo.SiloAddress.ToString();
         _entries = new IdleExpiringMap<Entry>(_time, IdleLifetime);
@@ -50,9 +55,10 @@ public sealed class AnalysisCache : IDisposable
     /// The core's <see cref="InputException"/> becomes a <see cref="BadInputException"/>, which crosses
     /// grain boundaries with its type intact.
     /// </summary>
-    public async Task<T> ComputeAsync<T>(Func<T> work)
+    public async Task<T> ComputeAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
     {
-        await _compute.WaitAsync().ConfigureAwait(false);
+        // A cancelled analysis' queued pieces never start: the slot goes to live work.
+        await _compute.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await Task.Run(() =>
@@ -65,7 +71,7 @@ public sealed class AnalysisCache : IDisposable
                 {
                     throw new BadInputException(e.Message);
                 }
-            }).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -79,38 +85,45 @@ public sealed class AnalysisCache : IDisposable
     /// <summary>Analyses with a cache entry on this silo (diagnostics).</summary>
     public int Count => _entries.Count;
 
-    /// <summary>The parsed request, fetched from the analysis' orchestrator the first time this silo needs it.</summary>
-    public Task<MediationRequest> GetRequestAsync(string analysisId)
-    {
-        return Touch(analysisId).Request.GetOrStart(() => LoadRequestAsync(analysisId));
-    }
+    /// <summary>The per-silo dataset cache (columns loaded once per silo, bounded in bytes).</summary>
+    public DatasetCache Datasets => _datasets;
 
-    /// <summary>Seeds the request (the orchestrator's silo already has it parsed).</summary>
-    public void PrimeRequest(string analysisId, MediationRequest request) => PrimeRequest(analysisId, () => request);
+    /// <summary>The core request (model, data columns, options), fetched from the analysis' orchestrator the first time this silo needs it.</summary>
+    public Task<MediationRequest> GetRequestAsync(string analysisId, CancellationToken cancellationToken = default) =>
+        Touch(analysisId).Request.GetOrStart(() => LoadRequestAsync(analysisId, null, cancellationToken));
 
-    /// <summary>Seeds the request from <paramref name="parse"/> unless this silo already has it.</summary>
-    public void PrimeRequest(string analysisId, Func<MediationRequest> parse) =>
-        Touch(analysisId).Request.GetOrStart(() => Task.FromResult(parse()));
+    /// <summary>The same, built from <paramref name="spec"/> (the orchestrator's silo has it) unless this silo already has it.</summary>
+    public Task<MediationRequest> GetRequestAsync(string analysisId, MediationSpec spec, CancellationToken cancellationToken = default) =>
+        Touch(analysisId).Request.GetOrStart(() => LoadRequestAsync(analysisId, spec, cancellationToken));
+
+    /// <summary>The model with the analysis' fitted mechanisms, fetched from the orchestrator once per silo (only asked for after fitting).</summary>
+    public Task<CausalModel> GetFittedModelAsync(string analysisId) =>
+        Touch(analysisId).Fitted.GetOrStart(() => Task.Run(async () =>
+        {
+            var request = await GetRequestAsync(analysisId).ConfigureAwait(false);
+            var fits = await _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetPiecesAsync(MediationWorkflow.FitPrefix).ConfigureAwait(false);
+            return MediationWorkflow.WithFits(request.Model, fits);
+        }));
 
     /// <summary>The prepared problem (noise, baseline world) on the fitted model; built once per silo.</summary>
-    public Task<MediationProblem> GetProblemAsync(string analysisId, string fittedModelJson)
+    public Task<MediationProblem> GetProblemAsync(string analysisId)
     {
         return Touch(analysisId).Problem.GetOrStart(() => Task.Run(async () =>
         {
             var request = await GetRequestAsync(analysisId).ConfigureAwait(false);
-            var model = ModelFile.FromJson(RequestJson.ParseObject(fittedModelJson, "fitted model"), "fitted model");
+            var model = await GetFittedModelAsync(analysisId).ConfigureAwait(false);
             // One thread per piece: the cluster's parallelism is many pieces at once (results do not depend on it).
             return await ComputeAsync(() => MediationEngine.Prepare(model, request.Data, request.Options with { MaxParallelism = 1 })).ConfigureAwait(false);
         }));
     }
 
     /// <summary>Step 2 for one treatment (its mediators' treated values), shared by the pair grains of that treatment on this silo.</summary>
-    public Task<TreatmentRun> GetTreatmentRunAsync(string analysisId, string fittedModelJson, int treatment)
+    public Task<TreatmentRun> GetTreatmentRunAsync(string analysisId, int treatment)
     {
         var slot = Touch(analysisId).Runs.GetOrAdd(treatment, _ => new OnceSlot<TreatmentRun>());
         return slot.GetOrStart(() => Task.Run(async () =>
         {
-            var problem = await GetProblemAsync(analysisId, fittedModelJson).ConfigureAwait(false);
+            var problem = await GetProblemAsync(analysisId).ConfigureAwait(false);
             return await ComputeAsync(() => MediationEngine.RunTreatment(problem, treatment)).ConfigureAwait(false);
         }));
     }
@@ -125,21 +138,24 @@ public sealed class AnalysisCache : IDisposable
         _compute.Dispose();
     }
 
-    private async Task<MediationRequest> LoadRequestAsync(string analysisId)
+    private async Task<MediationRequest> LoadRequestAsync(string analysisId, MediationSpec? spec, CancellationToken cancellationToken)
     {
         // Run off any grain's scheduler: the task is shared by every grain of the analysis on this silo.
-        var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync()).ConfigureAwait(false);
-        return await ComputeAsync(() => ParseRequest(inputs.RequestJson)).ConfigureAwait(false);
+        if (spec is null)
+        {
+            var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync()).ConfigureAwait(false);
+            spec = inputs.Spec as MediationSpec ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a mediation");
+        }
+        var dataset = await _datasets.GetAsync(spec.Data.DatasetId, cancellationToken).ConfigureAwait(false);
+        return await ComputeAsync(() => AnalysisRequests.ToMediation(spec, dataset)).ConfigureAwait(false);
     }
-
-    public static MediationRequest ParseRequest(string requestJson) =>
-        MediationRequest.Parse(RequestJson.ParseObject(requestJson));
 
     private Entry Touch(string analysisId) => _entries.Touch(analysisId);
 
     private sealed class Entry
     {
         public readonly OnceSlot<MediationRequest> Request = new();
+        public readonly OnceSlot<CausalModel> Fitted = new();
         public readonly OnceSlot<MediationProblem> Problem = new();
         public readonly ConcurrentDictionary<int, OnceSlot<TreatmentRun>> Runs = new();
     }

@@ -1,147 +1,185 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Grains.Workflows;
 
 namespace OrleansRca.Grains;
 
 /// <summary>
-/// One analysis (key: analysis id). <see cref="IAnalysisOrchestratorGrain.SubmitAsync"/> validates,
-/// persists and returns at once; the work runs in a one-shot grain timer, so no caller waits on it.
-/// Every finished piece is persisted; after a silo loss the orchestrator is reactivated by the next
-/// status poll and resumes from its state, recomputing only what is missing.
+/// One analysis (key: analysis id), kept thin: state, a timer that runs the kind's workflow, a reminder,
+/// status and cancellation. <see cref="IAnalysisOrchestratorGrain.SubmitAsync"/> validates, persists and
+/// returns at once; the work runs in an interleaving grain timer, so a repeated Submit, a poll or a
+/// cancel answers at once. Every finished piece is persisted; after a silo loss the reminder (or the next
+/// poll) reactivates the orchestrator, which resumes from its state and recomputes only what is missing.
+/// A finished analysis is kept for <see cref="AnalysisLifetimeOptions.Retention"/>, then forgotten.
 /// </summary>
 public sealed partial class AnalysisOrchestratorGrain(
-    [PersistentState("request", RcaStorage.Name)] IPersistentState<AnalysisRequestState> request,
-    [PersistentState("progress", RcaStorage.Name)] IPersistentState<AnalysisProgressState> progress,
+    [PersistentState("analysis", RcaStorage.Name)] IPersistentState<AnalysisState> state,
     AnalysisCache cache,
-    ILogger<AnalysisOrchestratorGrain> logger) : Grain, IAnalysisOrchestratorGrain
+    IOptions<AnalysisLifetimeOptions> lifetime,
+    ILogger<AnalysisOrchestratorGrain> logger) : Grain, IAnalysisOrchestratorGrain, IDiscreteAnalysisGrain, IRemindable
 {
-    /// <summary>Pieces in flight at once: enough to keep every silo busy, few enough that none waits out its response timeout.</summary>
-    private const int MaxInFlight = 32;
+    private const string ReminderName = "analysis";
 
-    /// <summary>Piece results are persisted at most this often (and always at the end of a phase).</summary>
+    /// <summary>Progress is persisted at most this often (and always at the end of a phase).</summary>
     private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly SemaphoreSlim _saveGate = new(1, 1);
+    private readonly CancellationTokenSource _cancel = new();
     private long _lastSave;
     private IGrainTimer? _work;
+    private IGrainTimer? _expiry;
+    private IAnalysisWorkflow? _workflow;
+    private Task<AnalysisStatus>? _submitting;
 
     private string Id => this.GetPrimaryKeyString();
 
+    private AnalysisState S => state.State;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (progress.State.Stage is AnalysisStage.Queued or AnalysisStage.Running)
+        if (S.Stage is AnalysisStage.Queued or AnalysisStage.Running)
         {
-            LogResuming(Id, progress.State.Stage, progress.State.Sums.Count, progress.State.BootstrapChunks.Count);
+            LogResuming(Id, S.Stage, S.Pieces.Count);
             StartWork();
         }
         return Task.CompletedTask;
     }
 
-    async Task<AnalysisStatus> IAnalysisOrchestratorGrain.SubmitAsync(string kind, string requestJson)
+    Task<AnalysisStatus> IAnalysisOrchestratorGrain.SubmitAsync(AnalysisSpec spec, CancellationToken cancellationToken)
     {
-        if (progress.State.Stage != AnalysisStage.Unknown) return Status();
+        // Interleaved: a repeated submit answers at once, also while the first is being validated.
+        if (S.Stage != AnalysisStage.Unknown) return Task.FromResult(Status());
+        return _submitting ??= SubmitOnceAsync(spec, cancellationToken);
+    }
+
+    private async Task<AnalysisStatus> SubmitOnceAsync(AnalysisSpec spec, CancellationToken cancellationToken)
+    {
         try
         {
-            if (!AnalysisKinds.IsSupported(kind))
-                throw new InputException($"analysis kind '{kind}' is not supported by the cluster yet (supported: {string.Join(", ", AnalysisKinds.Supported)})");
-            if (DiscreteRequests.IsDiscrete(kind))
-            {
-                ValidateDiscrete(kind, requestJson);
-            }
-            else
-            {
-                var parsed = AnalysisCache.ParseRequest(requestJson);
-                parsed.Validate();
-                cache.PrimeRequest(Id, parsed);
-            }
+            var workflow = Workflows.Workflows.For(spec);
+            S.Spec = spec;
+            await workflow.ValidateAsync(Context(), cancellationToken);
+            _workflow = workflow;
         }
-        catch (InputException e)
+        catch (Exception e) when (e is InputException or BadInputException)
         {
             // Nothing is stored: the id stays unknown, the caller gets the reason.
-            return new AnalysisStatus(Id, kind, AnalysisStage.Failed, 0, null, new AnalysisError(AnalysisError.BadInput, e.Message));
+            state.State = new AnalysisState();
+            _submitting = null;
+            cache.Forget(Id);
+            return new AnalysisStatus(Id, spec.Kind, AnalysisStage.Failed, 0, null, new AnalysisError(AnalysisError.BadInput, e.Message));
         }
 
-        request.State = new AnalysisRequestState { Kind = kind, RequestJson = requestJson };
-        await request.WriteStateAsync();
-        progress.State = new AnalysisProgressState { Kind = kind, Stage = AnalysisStage.Queued, SubmittedAt = DateTimeOffset.UtcNow };
-        await SaveAsync();
+        S.Stage = AnalysisStage.Queued;
+        S.SubmittedAt = DateTimeOffset.UtcNow;
+        await SaveAsync(force: true);
+        // The reminder resumes the work after a silo loss, with nobody polling.
+        if (lifetime.Value.UseReminders)
+            await this.RegisterOrUpdateReminder(ReminderName, lifetime.Value.ResumeCheckPeriod, lifetime.Value.ResumeCheckPeriod);
         StartWork();
         return Status();
     }
 
     Task<AnalysisStatus> IAnalysisOrchestratorGrain.GetStatusAsync() => Task.FromResult(Status());
 
+    async Task<AnalysisStatus> IAnalysisOrchestratorGrain.CancelAsync()
+    {
+        if (S.Stage is not (AnalysisStage.Queued or AnalysisStage.Running)) return Status();
+        LogCancelled(Id);
+        await _cancel.CancelAsync();
+        await FinishAsync(AnalysisStage.Failed, null, new AnalysisError(AnalysisError.Cancelled, "the analysis was cancelled"));
+        return Status();
+    }
+
     Task<AnalysisInputs> IAnalysisOrchestratorGrain.GetInputsAsync() =>
-        request.State.RequestJson is { } json
-            ? Task.FromResult(new AnalysisInputs(request.State.Kind ?? AnalysisKinds.Mediation, json))
-            : throw new InvalidOperationException($"analysis '{Id}' has no stored request (never submitted, or finished)");
+        S.Spec is { } spec && S.Stage is AnalysisStage.Queued or AnalysisStage.Running
+            ? Task.FromResult(new AnalysisInputs(spec))
+            : throw new InvalidOperationException($"analysis '{Id}' is not running (never submitted, finished or cancelled)");
+
+    Task<Dictionary<string, double[]>> IAnalysisOrchestratorGrain.GetPiecesAsync(string prefix) =>
+        Task.FromResult(S.Pieces.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary());
 
     Task<string> IAnalysisOrchestratorGrain.GetSiloAsync() => Task.FromResult(cache.Silo);
 
-    private AnalysisStatus Status()
+    Task<DiscreteOracle> IDiscreteAnalysisGrain.GetOracleAsync() =>
+        _workflow is DiscreteWorkflow { Oracle: { } oracle }
+            ? Task.FromResult(oracle)
+            : throw new InvalidOperationException($"analysis '{Id}' has not gathered its interventional marginals (yet)");
+
+    Task IRemindable.ReceiveReminder(string reminderName, TickStatus status) => TickAsync();
+
+    private async Task TickAsync()
     {
-        var s = progress.State;
-        return new AnalysisStatus(Id, s.Kind ?? "", s.Stage, s.Progress, s.ResultJson, s.Error);
+        switch (S.Stage)
+        {
+            case AnalysisStage.Queued or AnalysisStage.Running:
+                StartWork();
+                break;
+            case AnalysisStage.Succeeded or AnalysisStage.Failed when S.FinishedAt is { } finished && DateTimeOffset.UtcNow - finished < lifetime.Value.Retention:
+                // Finished but not expired: tick again when it expires.
+                await ScheduleExpiryAsync(lifetime.Value.Retention - (DateTimeOffset.UtcNow - finished));
+                break;
+            default:
+                // Expired (or never stored): forget it. Its id is unknown from now on.
+                LogExpired(Id);
+                if (lifetime.Value.UseReminders && await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
+                await state.ClearStateAsync();
+                state.State = new AnalysisState();
+                DeactivateOnIdle();
+                break;
+        }
     }
 
+    private AnalysisStatus Status() => new(Id, S.Spec?.Kind ?? "", S.Stage, S.Progress, S.ResultJson, S.Error);
+
+    private WorkflowContext Context() =>
+        new(Id, GrainFactory, cache, S, force => SaveAsync(force), (piece, attempt, e, delay) => LogRetry(e, Id, piece, attempt, delay));
+
     private void StartWork() =>
-        // Not interleaved: the work is this grain's only writer; status and input reads are [AlwaysInterleave].
+        // Interleaving: status polls, a repeated submit and a cancel answer while the work awaits its pieces.
+        // The work is the only writer of the pieces; saves are serialised by _saveGate.
         _work ??= this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan)
         {
-            Interleave = false,
+            Interleave = true,
             KeepAlive = true,
         });
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    private async Task RunAsync(CancellationToken deactivating)
     {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(deactivating, _cancel.Token);
+        var ct = both.Token;
         try
         {
-            var requestJson = request.State.RequestJson
-                ?? throw new InvalidOperationException($"analysis '{Id}' is {progress.State.Stage.ToWire()} but its request is not stored");
-            var kind = request.State.Kind ?? AnalysisKinds.Mediation;
-            string resultJson;
-            if (DiscreteRequests.IsDiscrete(kind))
-            {
-                resultJson = await RunDiscreteAsync(kind, requestJson, cancellationToken);
-            }
-            else
-            {
-                cache.PrimeRequest(Id, () => AnalysisCache.ParseRequest(requestJson));
-                var parsed = await cache.GetRequestAsync(Id);
-                progress.State.Stage = AnalysisStage.Running;
-                await SaveAsync();
-
-                resultJson = await RunMediationAsync(parsed, cancellationToken);
-            }
-
-            progress.State = new AnalysisProgressState
-            {
-                Kind = progress.State.Kind, Stage = AnalysisStage.Succeeded, Progress = 1,
-                SubmittedAt = progress.State.SubmittedAt, ResultJson = resultJson,
-            };
-            await FinishAsync();
+            var spec = S.Spec ?? throw new InvalidOperationException($"analysis '{Id}' is {S.Stage.ToWire()} but its request is not stored");
+            _workflow ??= Workflows.Workflows.For(spec);
+            var result = await _workflow.RunAsync(Context(), ct);
+            if (!_cancel.IsCancellationRequested) await FinishAsync(AnalysisStage.Succeeded, result, null);
         }
         catch (SupersededException)
         {
             LogSuperseded(Id);
             DeactivateOnIdle();
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
         {
-            // Deactivating (e.g. the silo shuts down): the state says running, so the next activation resumes.
+            // Cancelled: CancelAsync has recorded it.
+        }
+        catch (OperationCanceledException) when (deactivating.IsCancellationRequested)
+        {
+            // Deactivating (e.g. the silo shuts down): the state says running, so the reminder or the next call resumes it.
             LogInterrupted(Id);
         }
         catch (Exception e) when (e is InputException or BadInputException)
         {
-            await FailAsync(AnalysisError.BadInput, e.Message);
+            await TryFinishAsync(AnalysisStage.Failed, null, new AnalysisError(AnalysisError.BadInput, e.Message));
         }
         catch (Exception e)
         {
             LogFailed(e, Id);
-            await FailAsync(AnalysisError.Internal, e.Message);
+            await TryFinishAsync(AnalysisStage.Failed, null, new AnalysisError(AnalysisError.Internal, e.Message));
         }
         finally
         {
@@ -150,16 +188,11 @@ public sealed partial class AnalysisOrchestratorGrain(
         }
     }
 
-    private async Task FailAsync(string kind, string message)
+    private async Task TryFinishAsync(AnalysisStage stage, string? result, AnalysisError? error)
     {
-        progress.State = new AnalysisProgressState
-        {
-            Kind = progress.State.Kind, Stage = AnalysisStage.Failed, Progress = progress.State.Progress,
-            SubmittedAt = progress.State.SubmittedAt, Error = new AnalysisError(kind, message),
-        };
         try
         {
-            await FinishAsync();
+            await FinishAsync(stage, result, error);
         }
         catch (SupersededException)
         {
@@ -168,38 +201,51 @@ public sealed partial class AnalysisOrchestratorGrain(
         }
     }
 
-    /// <summary>Keeps only the outcome: the request and the pieces are no longer needed.</summary>
-    private async Task FinishAsync()
+    /// <summary>Keeps only the outcome (the pieces are no longer needed) and schedules its expiry.</summary>
+    private async Task FinishAsync(AnalysisStage stage, string? result, AnalysisError? error)
     {
-        await SaveAsync();
-        await request.ClearStateAsync();
+        S.Stage = stage;
+        S.Progress = stage == AnalysisStage.Succeeded ? 1 : S.Progress;
+        S.ResultJson = result;
+        S.Error = error;
+        S.FinishedAt = DateTimeOffset.UtcNow;
+        S.Pieces = [];
+        await SaveAsync(force: true);
         cache.Forget(Id);
+        await ScheduleExpiryAsync(lifetime.Value.Retention);
     }
 
-    /// <summary>Persists progress unless it was saved less than <see cref="SaveInterval"/> ago (a crash then loses at most that much work).</summary>
-    private Task SaveSoonAsync() =>
-        TimeProvider.System.GetElapsedTime(_lastSave) < SaveInterval ? Task.CompletedTask : SaveAsync();
-
-    private async Task SaveAsync()
+    private async Task ScheduleExpiryAsync(TimeSpan after)
     {
+        if (lifetime.Value.UseReminders)
+            await this.RegisterOrUpdateReminder(ReminderName, after, Max(lifetime.Value.Retention, lifetime.Value.ResumeCheckPeriod));
+        else
+            _expiry ??= this.RegisterGrainTimer(_ => TickAsync(), new GrainTimerCreationOptions(after, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private async Task SaveAsync(bool force)
+    {
+        if (!force && TimeProvider.System.GetElapsedTime(_lastSave) < SaveInterval) return;
         // Pieces finish concurrently (interleaved awaits in this activation); writes must not overlap.
         await _saveGate.WaitAsync();
         try
         {
             try
             {
-                await progress.WriteStateAsync();
+                await state.WriteStateAsync();
             }
             catch (InconsistentStateException)
             {
-                var mine = progress.State;
-                await progress.ReadStateAsync();
+                var mine = state.State;
+                await state.ReadStateAsync();
                 // Another activation wrote after us (this one was cut off with its silo and declared dead):
                 // that one owns the analysis now. Stop, and let the next call reactivate from storage.
-                if (progress.RecordExists) throw new SupersededException();
+                if (state.RecordExists) throw new SupersededException();
                 // The record vanished (in-memory storage loses records with their silo): ours is the only copy.
-                progress.State = mine;
-                await progress.WriteStateAsync();
+                state.State = mine;
+                await state.WriteStateAsync();
             }
             _lastSave = TimeProvider.System.GetTimestamp();
         }
@@ -209,11 +255,17 @@ public sealed partial class AnalysisOrchestratorGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} resumes ({Stage}; {Pieces} pieces and {Chunks} bootstrap chunks already done)")]
-    private partial void LogResuming(string analysisId, AnalysisStage stage, int pieces, int chunks);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} resumes ({Stage}; {Pieces} pieces already done)")]
+    private partial void LogResuming(string analysisId, AnalysisStage stage, int pieces);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} interrupted by deactivation; it resumes on the next activation")]
     private partial void LogInterrupted(string analysisId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} cancelled")]
+    private partial void LogCancelled(string analysisId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Analysis {AnalysisId} expired")]
+    private partial void LogExpired(string analysisId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Analysis {AnalysisId}: another activation wrote its state; this one stops")]
     private partial void LogSuperseded(string analysisId);

@@ -3,6 +3,7 @@ using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
 using OrleansRca.Causal.Requests;
+using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Grains;
 
@@ -38,9 +39,9 @@ public sealed class DiscreteCache : IDisposable
     public Task<object> GetRequestAsync(string analysisId) =>
         Touch(analysisId).Request.GetOrStart(() => LoadRequestAsync(analysisId));
 
-    /// <summary>Seeds the request from <paramref name="parse"/> unless this silo already has it.</summary>
-    public void PrimeRequest(string analysisId, Func<object> parse) =>
-        Touch(analysisId).Request.GetOrStart(() => Task.FromResult(parse()));
+    /// <summary>The parsed request, built from <paramref name="spec"/> (in a compute slot) unless this silo already has it.</summary>
+    public Task<object> GetRequestAsync(string analysisId, DiscreteSpec spec) =>
+        Touch(analysisId).Request.GetOrStart(() => _compute.ComputeAsync(() => AnalysisRequests.ToDiscrete(spec)));
 
     /// <summary>The network of the analysis.</summary>
     public async Task<BayesianNetwork> GetNetworkAsync(string analysisId) => NetworkOf(await GetRequestAsync(analysisId).ConfigureAwait(false));
@@ -91,12 +92,9 @@ public sealed class DiscreteCache : IDisposable
     {
         // Off any grain's scheduler: the task is shared by every grain of the analysis on this silo.
         var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync()).ConfigureAwait(false);
-        return await _compute.ComputeAsync(() => ParseRequest(inputs.Kind, inputs.RequestJson)).ConfigureAwait(false);
+        var spec = inputs.Spec as DiscreteSpec ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a discrete analysis");
+        return await _compute.ComputeAsync(() => AnalysisRequests.ToDiscrete(spec)).ConfigureAwait(false);
     }
-
-    /// <summary>Parses and validates a discrete request (<see cref="DiscreteRequests.ParseAndValidate"/>).</summary>
-    public static object ParseRequest(string kind, string requestJson) =>
-        DiscreteRequests.ParseAndValidate(kind, RequestJson.ParseObject(requestJson));
 
     private Entry Touch(string analysisId) => _entries.Touch(analysisId);
 

@@ -1,16 +1,32 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using OrleansRca.Grains.Datasets;
+using OrleansRca.Grains.Workflows;
 
 namespace OrleansRca.Grains;
 
 public static class RcaSiloBuilderExtensions
 {
+    /// <summary>The process-wide in-memory dataset store: the silos of one process share it, as silos share a database.</summary>
+    public static InMemoryDatasetStore ProcessDatasets { get; } = new();
+
     /// <summary>
-    /// What the grains need besides the grain classes: the per-silo <see cref="AnalysisCache"/>. Grain
-    /// storage (<see cref="RcaStorage.Name"/>) and clustering are the host's choice.
+    /// What the grains need besides the grain classes: the per-silo <see cref="AnalysisCache"/>, the dataset
+    /// store (the process' in-memory one unless the host registered another) and the analysis lifetimes.
+    /// Grain storage (<see cref="RcaStorage.Name"/>), reminders and clustering are the host's choice.
     /// </summary>
-    public static ISiloBuilder AddRcaGrains(this ISiloBuilder silo)
+    public static ISiloBuilder AddRcaGrains(this ISiloBuilder silo, Action<AnalysisLifetimeOptions>? lifetime = null)
     {
+        silo.Services.TryAddSingleton<IDatasetStore>(ProcessDatasets);
         silo.Services.AddSingleton<AnalysisCache>();
+        var options = silo.Services.AddOptions<AnalysisLifetimeOptions>();
+        if (lifetime is not null) options.Configure(lifetime);
+        // Reminders may tick as often as the resume check asks (Orleans' default minimum is a minute).
+        silo.Services.AddOptions<ReminderOptions>().Configure<Microsoft.Extensions.Options.IOptions<AnalysisLifetimeOptions>>((r, l) =>
+        {
+            if (l.Value.ResumeCheckPeriod < r.MinimumReminderPeriod) r.MinimumReminderPeriod = l.Value.ResumeCheckPeriod;
+        });
         return silo;
     }
 }

@@ -2,6 +2,7 @@ using Orleans.Placement;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal.Fitting;
 using OrleansRca.Causal.Mediation;
+using OrleansRca.Grains.Workflows;
 
 namespace OrleansRca.Grains;
 
@@ -15,12 +16,12 @@ public sealed class CausalNodeGrain(AnalysisCache cache) : Grain, ICausalNodeGra
 {
     private NodeFit? _fit;
 
-    async Task<NodeFit> ICausalNodeGrain.FitAsync(NodeFitWork work)
+    async Task<NodeFit> ICausalNodeGrain.FitAsync(NodeFitWork work, CancellationToken cancellationToken)
     {
         if (_fit is not null) return _fit;
-        var request = await cache.GetRequestAsync(work.AnalysisId);
+        var request = await cache.GetRequestAsync(work.AnalysisId, cancellationToken);
         var model = request.Model;
-        var fit = await cache.ComputeAsync(() => LeastSquares.FitNode(model, request.Data, model.Graph.IndexOf(work.Node)));
+        var fit = await cache.ComputeAsync(() => LeastSquares.FitNode(model, request.Data, model.Graph.IndexOf(work.Node)), cancellationToken);
         return _fit = new NodeFit(work.Node, fit.Intercept, [.. fit.Weights], cache.Silo);
     }
 }
@@ -29,11 +30,11 @@ public sealed class CausalNodeGrain(AnalysisCache cache) : Grain, ICausalNodeGra
 [RandomPlacement]
 public sealed class MediationPairGrain(AnalysisCache cache) : Grain, IMediationPairGrain
 {
-    async Task<PairSum> IMediationPairGrain.RunAsync(PairWork work)
+    async Task<PairSum> IMediationPairGrain.RunAsync(PairWork work, CancellationToken cancellationToken)
     {
-        var problem = await cache.GetProblemAsync(work.AnalysisId, work.FittedModelJson);
-        var run = await cache.GetTreatmentRunAsync(work.AnalysisId, work.FittedModelJson, work.Treatment);
-        var sum = await cache.ComputeAsync(() => MediationEngine.RunPair(problem, work.Mediator, run.MediatorValues[work.Mediator]));
+        var problem = await cache.GetProblemAsync(work.AnalysisId);
+        var run = await cache.GetTreatmentRunAsync(work.AnalysisId, work.Treatment);
+        var sum = await cache.ComputeAsync(() => MediationEngine.RunPair(problem, work.Mediator, run.MediatorValues[work.Mediator]), cancellationToken);
         return new PairSum(work.Treatment, work.Mediator, sum, cache.Silo);
     }
 
@@ -44,25 +45,43 @@ public sealed class MediationPairGrain(AnalysisCache cache) : Grain, IMediationP
 [RandomPlacement]
 public sealed class TreatmentGrain(AnalysisCache cache) : Grain, ITreatmentGrain
 {
-    async Task<TreatmentSums> ITreatmentGrain.RunAsync(TreatmentWork work)
+    async Task<TreatmentSums> ITreatmentGrain.RunAsync(TreatmentWork work, CancellationToken cancellationToken)
     {
-        var problem = await cache.GetProblemAsync(work.AnalysisId, work.FittedModelJson);
-        var total = work.Total
-            ? (await cache.GetTreatmentRunAsync(work.AnalysisId, work.FittedModelJson, work.Treatment)).TotalEffectSum
-            : double.NaN;
-        var direct = work.Direct ? await cache.ComputeAsync(() => MediationEngine.RunDirect(problem, work.Treatment)) : double.NaN;
+        var problem = await cache.GetProblemAsync(work.AnalysisId);
+        var total = work.Total ? (await cache.GetTreatmentRunAsync(work.AnalysisId, work.Treatment)).TotalEffectSum : double.NaN;
+        var direct = work.Direct ? await cache.ComputeAsync(() => MediationEngine.RunDirect(problem, work.Treatment), cancellationToken) : double.NaN;
         return new TreatmentSums(work.Treatment, total, direct, cache.Silo);
     }
 }
 
-/// <summary>A chunk of bootstrap resamples, each a whole point analysis on resampled rows.</summary>
+/// <summary>A chunk of bootstrap resamples, each a whole point analysis on resampled rows; it keeps its result until told to forget it.</summary>
 [RandomPlacement]
-public sealed class BootstrapGrain(AnalysisCache cache) : Grain, IBootstrapGrain
+public sealed class BootstrapGrain(
+    [PersistentState("chunk", RcaStorage.Name)] IPersistentState<BootstrapChunkState> chunk,
+    AnalysisCache cache) : Grain, IBootstrapGrain
 {
-    async Task<BootstrapChunk> IBootstrapGrain.RunAsync(BootstrapWork work)
+    async Task<BootstrapChunk> IBootstrapGrain.RunAsync(BootstrapWork work, CancellationToken cancellationToken)
     {
-        var request = await cache.GetRequestAsync(work.AnalysisId);
-        var means = await cache.ComputeAsync(() => Bootstrap.Resamples(request.Model, request.Data, request.Options, work.Start, work.Count, out _));
+        if (chunk.State.Means is { } done && chunk.State.Count == work.Count)
+            return new BootstrapChunk(work.Start, work.Count, done.Length / Math.Max(1, work.Count), done, cache.Silo);
+        var request = await cache.GetRequestAsync(work.AnalysisId, cancellationToken);
+        var means = await cache.ComputeAsync(() => MediationEngine.BootstrapMeans(request.Model, request.Data, request.Options, work.Start, work.Count), cancellationToken);
+        chunk.State = new BootstrapChunkState { Count = work.Count, Means = means };
+        await chunk.WriteStateAsync(cancellationToken);
         return new BootstrapChunk(work.Start, work.Count, means.Length / Math.Max(1, work.Count), means, cache.Silo);
     }
+
+    async Task IBootstrapGrain.ForgetAsync()
+    {
+        if (chunk.RecordExists) await chunk.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+}
+
+/// <summary>One bootstrap chunk's per-resample means (see <see cref="BootstrapChunk"/>).</summary>
+[GenerateSerializer, Alias("rca.BootstrapChunkState")]
+public sealed class BootstrapChunkState
+{
+    [Id(0)] public int Count { get; set; }
+    [Id(1)] public double[]? Means { get; set; }
 }

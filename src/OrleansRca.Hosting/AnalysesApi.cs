@@ -10,6 +10,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Requests;
+using OrleansRca.Grains.Datasets;
+using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Hosting;
 
@@ -44,6 +46,7 @@ public static class AnalysesApi
         app.MapHealthChecks("/healthz");
         // Seam: the observability issue maps /metrics here (it stays open like /healthz).
         app.MapAnalysesApi();
+        app.MapDatasetsApi();
         return app;
     }
 
@@ -58,11 +61,14 @@ public static class AnalysesApi
         group.MapGet("/{id}", GetAsync)
             .WithName("GetAnalysis")
             .WithSummary("The status of an analysis, with its result once it succeeded.");
+        group.MapDelete("/{id}", CancelAsync)
+            .WithName("CancelAnalysis")
+            .WithSummary("Cancel a queued or running analysis (it ends failed, error kind 'cancelled'); a finished one is left as it is.");
         return group;
     }
 
     public static async Task<Results<Accepted<SubmittedAnalysis>, ProblemHttpResult>> SubmitAsync(
-        string kind, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
+        string kind, HttpRequest http, IClusterClient client, IDatasetStore store, CancellationToken cancellationToken)
     {
         if (!AnalysisKinds.IsKnown(kind))
             return Problem(StatusCodes.Status404NotFound, "Unknown analysis kind",
@@ -82,10 +88,11 @@ public static class AnalysesApi
             // Kestrel's body size limit (413) and malformed framing (400).
             return Problem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request", e.Message);
         }
+        AnalysisSpec spec;
         try
         {
-            // Malformed JSON is answered here; the orchestrator validates the content.
-            RequestJson.ParseObject(body);
+            // Parsed once, here: inline tables become datasets, and the grains get a small typed record.
+            spec = await AnalysisRequests.ParseAsync(kind, RequestJson.ParseObject(body), new StoreIntake(store), cancellationToken);
         }
         catch (InputException e)
         {
@@ -93,11 +100,19 @@ public static class AnalysesApi
         }
 
         var id = GrainKeys.NewAnalysisId();
-        var status = await client.GetGrain<IAnalysisOrchestratorGrain>(id).SubmitAsync(kind, body);
+        var status = await client.GetGrain<IAnalysisOrchestratorGrain>(id).SubmitAsync(spec, cancellationToken);
         if (status.Stage == AnalysisStage.Failed)
             return Problem(status.Error?.Kind == AnalysisError.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
                 status.Error?.Kind == AnalysisError.BadInput ? "Bad input" : "Analysis failed", status.Error?.Message);
         return TypedResults.Accepted($"/v1/analyses/{id}", new SubmittedAnalysis(id, status.Stage.ToWire()));
+    }
+
+    public static async Task<Results<Ok<AnalysisDocument>, ProblemHttpResult>> CancelAsync(string id, IClusterClient client)
+    {
+        if (!GrainKeys.IsAnalysisId(id)) return UnknownAnalysis(id);
+        var grain = client.GetGrain<IAnalysisOrchestratorGrain>(id);
+        if ((await grain.GetStatusAsync()).Stage == AnalysisStage.Unknown) return UnknownAnalysis(id);
+        return TypedResults.Ok(Document(await grain.CancelAsync()));
     }
 
     public static async Task<Results<Ok<AnalysisDocument>, ProblemHttpResult>> GetAsync(string id, IClusterClient client)
@@ -106,15 +121,20 @@ public static class AnalysesApi
         if (!GrainKeys.IsAnalysisId(id)) return UnknownAnalysis(id);
         var status = await client.GetGrain<IAnalysisOrchestratorGrain>(id).GetStatusAsync();
         if (status.Stage == AnalysisStage.Unknown) return UnknownAnalysis(id);
+        return TypedResults.Ok(Document(status));
+    }
+
+    private static AnalysisDocument Document(AnalysisStatus status)
+    {
         var result = status.Stage == AnalysisStage.Succeeded && status.ResultJson is { } json ? JsonNode.Parse(json) : null;
-        return TypedResults.Ok(new AnalysisDocument(status.Id, status.Kind, status.Stage.ToWire(), status.Progress, result,
-            status.Stage == AnalysisStage.Failed ? status.Error : null));
+        return new AnalysisDocument(status.Id, status.Kind, status.Stage.ToWire(), status.Progress, result,
+            status.Stage == AnalysisStage.Failed ? status.Error : null);
     }
 
     private static ProblemHttpResult UnknownAnalysis(string id) =>
         Problem(StatusCodes.Status404NotFound, "Unknown analysis", $"no analysis has the id '{id}'");
 
-    private static ProblemHttpResult Problem(int status, string title, string? detail) =>
+    internal static ProblemHttpResult Problem(int status, string title, string? detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 }
 

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Causal.Data;
+using OrleansRca.Grains.Datasets;
+using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Hosting;
 
@@ -11,35 +14,84 @@ namespace OrleansRca.Hosting;
 public interface IAnalysisRunner : IAsyncDisposable
 {
     /// <summary>
-    /// Validates <paramref name="request"/> locally (an <see cref="InputException"/> propagates before any
-    /// cluster work), submits it under a fresh id, polls until it is done (reporting progress 0..1) and
-    /// returns the result document (the CLI's JSON output). A failed analysis throws
-    /// <see cref="InputException"/> for bad input and <see cref="InvalidOperationException"/> otherwise.
-    /// Cancelling stops the waiting, not the analysis.
+    /// Makes <paramref name="dataset"/> (read from <paramref name="content"/> in <paramref name="format"/>)
+    /// available to the cluster under its id: handed over as columns to an embedded silo; uploaded to a
+    /// remote cluster unless it already has that id.
+    /// </summary>
+    Task<DatasetInfo> AddDatasetAsync(Dataset dataset, ReadOnlyMemory<byte> content, DataFormat format, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Parses <paramref name="request"/> (the HTTP body shape: tables inline as CSV or as <c>{"dataset": "ID"}</c>),
+    /// submits it under a fresh id, polls until it is done (reporting progress 0..1) and returns the result
+    /// document (the CLI's JSON output). Bad input throws <see cref="InputException"/> before any cluster work
+    /// where it can be seen without the data, else when the analysis fails; other failures throw
+    /// <see cref="InvalidOperationException"/>. Cancelling cancels the analysis.
     /// </summary>
     Task<JsonObject> RunAsync(string kind, JsonObject request, IProgress<double>? progress, CancellationToken cancellationToken);
 }
 
 /// <summary>The runner over an Orleans client; owns the host it came from (embedded silo or client), if any.</summary>
-internal sealed class AnalysisRunner(IClusterClient client, IHost? host) : IAnalysisRunner
+internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatasetStore? localStore) : IAnalysisRunner
 {
     /// <summary>How long a poll keeps retrying while the cluster is losing a silo (membership takes seconds to decide).</summary>
     private static readonly TimeSpan TransientBudget = TimeSpan.FromMinutes(2);
 
+    /// <summary>Upload parts: about a megabyte, well inside Orleans' message size limits.</summary>
+    private const int PartBytes = 1 << 20;
+
+    private IClusterClient Client => client;
+
+    /// <summary>A runner inside a silo's process uses the store directly; a client uploads through dataset grains.</summary>
+    public static AnalysisRunner Create(IClusterClient client, IHost? host) =>
+        new(client, host, host?.Services.GetService<IDatasetStore>());
+
+    public async Task<DatasetInfo> AddDatasetAsync(Dataset dataset, ReadOnlyMemory<byte> content, DataFormat format, CancellationToken cancellationToken)
+    {
+        if (localStore is not null) return await localStore.SaveAsync(dataset, cancellationToken).ConfigureAwait(false);
+        var grain = client.GetGrain<IDatasetGrain>(dataset.Id);
+        if (await RetryAsync(grain.DescribeAsync, cancellationToken).ConfigureAwait(false) is { } known) return known;
+        var parts = (content.Length + PartBytes - 1) / PartBytes;
+        for (var i = 0; i < parts; i++)
+        {
+            var part = content.Slice(i * PartBytes, Math.Min(PartBytes, content.Length - i * PartBytes)).ToArray();
+            var index = i;
+            await RetryAsync(async () => { await grain.AppendAsync(index, part).ConfigureAwait(false); return 0; }, cancellationToken).ConfigureAwait(false);
+        }
+        var name = format switch { DataFormat.ArrowStream => "arrow", DataFormat.Parquet => "parquet", _ => "csv" };
+        try
+        {
+            return await grain.CommitAsync(parts, name, dataset.Source).ConfigureAwait(false);
+        }
+        catch (BadInputException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+
     public async Task<JsonObject> RunAsync(string kind, JsonObject request, IProgress<double>? progress, CancellationToken cancellationToken)
     {
-        Validate(kind, request);
+        var intake = localStore is not null ? (IDatasetIntake)new StoreIntake(localStore) : new UploadIntake(this);
+        var spec = await AnalysisRequests.ParseAsync(kind, request, intake, cancellationToken).ConfigureAwait(false);
         var grain = client.GetGrain<IAnalysisOrchestratorGrain>(GrainKeys.NewAnalysisId());
-        var body = request.ToJsonString();
         // Submitting an id twice returns the first submission's status, so a retried submit is safe.
-        var status = await RetryAsync(() => grain.SubmitAsync(kind, body), cancellationToken).ConfigureAwait(false);
-        var delay = TimeSpan.FromMilliseconds(10);
-        while (!status.IsDone)
+        var status = await RetryAsync(() => grain.SubmitAsync(spec, cancellationToken), cancellationToken).ConfigureAwait(false);
+        try
         {
-            progress?.Report(status.Progress);
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromMilliseconds(Math.Min(250, delay.TotalMilliseconds * 1.5));
-            status = await RetryAsync(grain.GetStatusAsync, cancellationToken).ConfigureAwait(false);
+            var delay = TimeSpan.FromMilliseconds(10);
+            while (!status.IsDone)
+            {
+                progress?.Report(status.Progress);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(250, delay.TotalMilliseconds * 1.5));
+                status = await RetryAsync(grain.GetStatusAsync, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller gave up (Ctrl+C): so does the cluster, freeing its workers.
+            try { await grain.CancelAsync().WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) when (e is OrleansException or TimeoutException) { }
+            throw;
         }
         if (status.Stage == AnalysisStage.Failed)
         {
@@ -51,17 +103,6 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host) : IAnal
         progress?.Report(1);
         return JsonNode.Parse(status.ResultJson ?? "{}") as JsonObject
             ?? throw new InvalidOperationException($"analysis {status.Id} returned a result that is not a JSON object");
-    }
-
-    /// <summary>What can be checked without the cluster, so bad input never costs a round trip.</summary>
-    internal static void Validate(string kind, JsonObject request)
-    {
-        if (!AnalysisKinds.IsKnown(kind))
-            throw new InputException($"unknown analysis kind '{kind}'; use one of {string.Join(", ", AnalysisKinds.All)}");
-        if (!AnalysisKinds.IsSupported(kind))
-            throw new InputException($"analysis kind '{kind}' is not supported by the cluster yet (supported: {string.Join(", ", AnalysisKinds.Supported)})");
-        if (kind == AnalysisKinds.Mediation) MediationRequest.Parse(request).Validate();
-        else if (DiscreteRequests.IsDiscrete(kind)) DiscreteRequests.ParseAndValidate(kind, request);
     }
 
     private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
@@ -95,5 +136,19 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host) : IAnal
             if (host is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
             else host.Dispose();
         }
+    }
+
+    /// <summary>Inline CSV sent by a client of a remote cluster: uploaded as a dataset first.</summary>
+    private sealed class UploadIntake(AnalysisRunner runner) : IDatasetIntake
+    {
+        public async Task<string> AddCsvAsync(string csv, string field, CancellationToken cancellationToken)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(csv);
+            var dataset = CsvColumns.Read(bytes, field);
+            return (await runner.AddDatasetAsync(dataset, bytes, DataFormat.Csv, cancellationToken).ConfigureAwait(false)).Id;
+        }
+
+        public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken) =>
+            await RetryAsync(runner.Client.GetGrain<IDatasetGrain>(id).DescribeAsync, cancellationToken).ConfigureAwait(false) is not null;
     }
 }

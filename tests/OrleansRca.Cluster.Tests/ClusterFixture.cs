@@ -5,14 +5,38 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansRca.Abstractions;
+using OrleansRca.Causal;
+using OrleansRca.Causal.Requests;
 using OrleansRca.Grains;
+using OrleansRca.Grains.Workflows;
+using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>The silos of the test clusters: the project's grains and in-memory grain storage "Default", as the embedded host.</summary>
 public sealed class RcaSiloConfigurator : ISiloConfigurator
 {
-    public void Configure(ISiloBuilder silo) => silo.AddMemoryGrainStorage(RcaStorage.Name).AddRcaGrains();
+    public void Configure(ISiloBuilder silo) => silo.AddMemoryGrainStorage(RcaStorage.Name).AddSharedReminders().AddRcaGrains(TestLifetimes.Configure);
+}
+
+/// <summary>Lifetimes short enough for tests: resume checks every 2 s, results kept for a minute.</summary>
+public static class TestLifetimes
+{
+    public static readonly TimeSpan ResumeCheckPeriod = TimeSpan.FromSeconds(2);
+
+    public static void Configure(AnalysisLifetimeOptions o)
+    {
+        o.ResumeCheckPeriod = ResumeCheckPeriod;
+        o.Retention = TimeSpan.FromMinutes(1);
+    }
+
+    /// <summary>Reminders on the process-wide table (<see cref="SharedReminderTable"/>).</summary>
+    public static ISiloBuilder AddSharedReminders(this ISiloBuilder silo)
+    {
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable, SharedReminderTable>();
+        return silo;
+    }
 }
 
 /// <summary>An in-process 3-silo cluster shared by the tests of one collection.</summary>
@@ -37,6 +61,24 @@ public class ClusterFixture : IAsyncLifetime
     }
 
     public IAnalysisOrchestratorGrain Orchestrator(string id) => Cluster.Client.GetGrain<IAnalysisOrchestratorGrain>(id);
+
+    /// <summary>
+    /// Submits a request body as the HTTP API does: parsed at the edge (inline tables become datasets in the
+    /// process' store; JSON-level bad input is refused there, as a failed status), then handed to the grain.
+    /// </summary>
+    public async Task<AnalysisStatus> SubmitAsync(string id, string kind, string requestJson)
+    {
+        AnalysisSpec spec;
+        try
+        {
+            spec = await AnalysisRequests.ParseAsync(kind, RequestJson.ParseObject(requestJson), new StoreIntake(RcaSiloBuilderExtensions.ProcessDatasets), CancellationToken.None);
+        }
+        catch (InputException e)
+        {
+            return new AnalysisStatus(id, kind, AnalysisStage.Failed, 0, null, new AnalysisError(AnalysisError.BadInput, e.Message));
+        }
+        return await Orchestrator(id).SubmitAsync(spec);
+    }
 
     /// <summary>Polls until the analysis is done (retrying while a silo is being lost), failing with the last status after <paramref name="timeout"/>.</summary>
     public async Task<AnalysisStatus> WaitAsync(string id, TimeSpan timeout, Func<AnalysisStatus, Task>? onPoll = null)
@@ -82,7 +124,7 @@ public sealed class FailoverClusterFixture : ClusterFixture
         public void Configure(ISiloBuilder silo)
         {
             silo.Services.AddGrainStorage(RcaStorage.Name, (services, _) => new SharedGrainStorage(services.GetRequiredService<DeepCopier>()));
-            silo.AddRcaGrains();
+            silo.AddSharedReminders().AddRcaGrains(TestLifetimes.Configure);
         }
     }
 }

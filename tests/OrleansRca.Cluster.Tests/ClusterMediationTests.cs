@@ -13,7 +13,7 @@ public sealed class ClusterMediationTests(ClusterFixture fixture)
     private async Task<(string Id, AnalysisStatus Status)> RunAsync(JsonObject request)
     {
         var id = GrainKeys.NewAnalysisId();
-        var submitted = await fixture.Orchestrator(id).SubmitAsync(AnalysisKinds.Mediation, request.ToJsonString());
+        var submitted = await fixture.SubmitAsync(id, AnalysisKinds.Mediation, request.ToJsonString());
         Assert.Equal(AnalysisStage.Queued, submitted.Stage);
         return (id, await fixture.WaitAsync(id, Timeout));
     }
@@ -55,7 +55,7 @@ public sealed class ClusterMediationTests(ClusterFixture fixture)
         request["data"] = ((string)request["data"]!).Replace("M3", "M_three", StringComparison.Ordinal);
         var id = GrainKeys.NewAnalysisId();
 
-        var status = await fixture.Orchestrator(id).SubmitAsync(AnalysisKinds.Mediation, request.ToJsonString());
+        var status = await fixture.SubmitAsync(id, AnalysisKinds.Mediation, request.ToJsonString());
 
         Assert.Equal(AnalysisStage.Failed, status.Stage);
         Assert.Equal(AnalysisError.BadInput, status.Error?.Kind);
@@ -79,9 +79,9 @@ public sealed class ClusterMediationTests(ClusterFixture fixture)
     [Fact]
     public async Task Unsupported_kind_and_malformed_json_are_bad_input()
     {
-        var unsupported = await fixture.Orchestrator(GrainKeys.NewAnalysisId()).SubmitAsync("localization", "{}");
+        var unsupported = await fixture.SubmitAsync(GrainKeys.NewAnalysisId(), "localization", "{}");
         Assert.Equal(AnalysisError.BadInput, unsupported.Error?.Kind);
-        var malformed = await fixture.Orchestrator(GrainKeys.NewAnalysisId()).SubmitAsync(AnalysisKinds.Mediation, "{\"model\": ");
+        var malformed = await fixture.SubmitAsync(GrainKeys.NewAnalysisId(), AnalysisKinds.Mediation, "{\"model\": ");
         Assert.Equal(AnalysisError.BadInput, malformed.Error?.Kind);
         Assert.Contains("not valid JSON", malformed.Error!.Message, StringComparison.Ordinal);
     }

@@ -61,7 +61,7 @@ public sealed class DiscreteClusterTests(ClusterFixture fixture)
     private async Task<(string Id, AnalysisStatus Status)> RunAsync(string kind, JsonObject request)
     {
         var id = GrainKeys.NewAnalysisId();
-        var submitted = await fixture.Orchestrator(id).SubmitAsync(kind, request.ToJsonString());
+        var submitted = await fixture.SubmitAsync(id, kind, request.ToJsonString());
         Assert.True(submitted.Stage == AnalysisStage.Queued, $"{submitted.Stage}: {submitted.Error}");
         return (id, await fixture.WaitAsync(id, Timeout));
     }
@@ -158,7 +158,7 @@ public sealed class DiscreteClusterTests(ClusterFixture fixture)
         var request = BadRequest(kind, problem);
         var id = GrainKeys.NewAnalysisId();
 
-        var status = await fixture.Orchestrator(id).SubmitAsync(kind, request.ToJsonString());
+        var status = await fixture.SubmitAsync(id, kind, request.ToJsonString());
 
         Assert.Equal(AnalysisStage.Failed, status.Stage);
         Assert.Equal(AnalysisError.BadInput, status.Error?.Kind);

@@ -49,7 +49,7 @@ public sealed class DiscreteFailoverTests(FailoverClusterFixture fixture, ITestO
         var victim = cluster.Silos.Single(h => h.SiloAddress.ToString() == home);
 
         clock.Restart();
-        var submitted = await fixture.Orchestrator(id).SubmitAsync(AnalysisKinds.Disentanglement, request.ToJsonString());
+        var submitted = await fixture.SubmitAsync(id, AnalysisKinds.Disentanglement, request.ToJsonString());
         Assert.True(submitted.Stage == AnalysisStage.Queued, $"{submitted.Stage}: {submitted.Error}");
 
         AnalysisStatus? atKill = null;

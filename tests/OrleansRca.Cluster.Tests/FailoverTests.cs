@@ -35,7 +35,7 @@ public sealed class FailoverTests(FailoverClusterFixture fixture, ITestOutputHel
             : cluster.SecondarySilos.First(h => h.IsActive);
 
         var clock = Stopwatch.StartNew();
-        var submitted = await fixture.Orchestrator(id).SubmitAsync(AnalysisKinds.Mediation, Request.ToJsonString());
+        var submitted = await fixture.SubmitAsync(id, AnalysisKinds.Mediation, Request.ToJsonString());
         Assert.Equal(AnalysisStage.Queued, submitted.Stage);
 
         AnalysisStatus? atKill = null;

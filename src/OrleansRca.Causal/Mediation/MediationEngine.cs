@@ -189,25 +189,61 @@ public static class MediationEngine
     private static MediationResult WithBootstrap(MediationResult point, CausalModel model, DataTable data, MediationOptions options, IProgress<double>? progress)
     {
         var b = options.Bootstrap;
-        var nie = new double[point.Nie.Count][];
-        var te = new double[point.Effects.Count][];
-        var nde = new double[point.Effects.Count][];
-        for (var k = 0; k < nie.Length; k++) nie[k] = new double[b];
-        for (var k = 0; k < te.Length; k++) { te[k] = new double[b]; nde[k] = new double[b]; }
-        var single = options with { Bootstrap = 0, MaxParallelism = 1 };
+        var width = point.Nie.Count + 2 * point.Effects.Count;
+        var means = new double[b * width];
         var done = 0;
         Parallel.For(0, b, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, s =>
         {
-            var result = RunOnce(model, data.SelectRows(BootstrapRows(options.Seed, s, data.Rows)), single, null);
-            for (var k = 0; k < nie.Length; k++) nie[k][s] = result.Nie[k].Mean;
-            for (var k = 0; k < te.Length; k++) { te[k][s] = result.Effects[k].TeMean; nde[k][s] = result.Effects[k].NdeMean; }
+            BootstrapMeans(model, data, options, s, 1).CopyTo(means, s * width);
             progress?.Report(0.2 + 0.8 * Interlocked.Increment(ref done) / b);
         });
-        Interval Percentiles(double[] values) => PercentileInterval(values, options.Confidence);
+        return WithIntervals(point, options, [means]);
+    }
+
+    /// <summary>
+    /// Bootstrap resamples [start, start + count): each draws <see cref="BootstrapRows"/> and runs a whole point
+    /// analysis (refitting the fitted mechanisms). Row-major means: resample r's figures at [r * width, (r + 1) * width),
+    /// every NIE pair's mean (treatment-major, as in the result), then every TE mean, then every NDE mean.
+    /// Any machine may compute any chunk: the rows depend on (seed, resample) alone.
+    /// </summary>
+    public static double[] BootstrapMeans(CausalModel model, DataTable data, MediationOptions options, int start, int count)
+    {
+        var single = options with { Bootstrap = 0, MaxParallelism = 1 };
+        double[]? means = null;
+        for (var r = 0; r < count; r++)
+        {
+            var result = RunOnce(model, data.SelectRows(BootstrapRows(options.Seed, start + r, data.Rows)), single, null);
+            var width = result.Nie.Count + 2 * result.Effects.Count;
+            means ??= new double[count * width];
+            var row = means.AsSpan(r * width, width);
+            var at = 0;
+            foreach (var p in result.Nie) row[at++] = p.Mean;
+            foreach (var e in result.Effects) row[at++] = e.TeMean;
+            foreach (var e in result.Effects) row[at++] = e.NdeMean;
+        }
+        return means ?? [];
+    }
+
+    /// <summary>The point result with percentile intervals from every resample's means (<see cref="BootstrapMeans"/> chunks in resample order).</summary>
+    public static MediationResult WithIntervals(MediationResult point, MediationOptions options, IReadOnlyList<double[]> chunks)
+    {
+        var b = options.Bootstrap;
+        var width = point.Nie.Count + 2 * point.Effects.Count;
+        var all = chunks.Count == 1 ? chunks[0] : chunks.SelectMany(c => c).ToArray();
+        if (all.Length != b * width)
+            throw new InvalidOperationException($"bootstrap: {all.Length} values for {b} resamples of {width} figures");
+        Interval Column(int k)
+        {
+            var values = new double[b];
+            for (var s = 0; s < b; s++) values[s] = all[s * width + k];
+            return PercentileInterval(values, options.Confidence);
+        }
+        var nT = point.Effects.Count;
+        var nNie = point.Nie.Count;
         return point with
         {
-            Nie = point.Nie.Select((p, k) => p with { MeanInterval = Percentiles(nie[k]) }).ToList(),
-            Effects = point.Effects.Select((e, k) => e with { TeInterval = Percentiles(te[k]), NdeInterval = Percentiles(nde[k]) }).ToList(),
+            Nie = point.Nie.Select((p, k) => p with { MeanInterval = Column(k) }).ToList(),
+            Effects = point.Effects.Select((e, k) => e with { TeInterval = Column(nNie + k), NdeInterval = Column(nNie + nT + k) }).ToList(),
             BootstrapSamples = b,
         };
     }

@@ -39,12 +39,14 @@ public static class AnalyzeCommand
             if (kind != "mediation") throw new InputException($"analysis.json: kind '{kind}' is not supported by analyze yet (mediation is)");
 
             var request = new JsonObject { ["model"] = MediateCommand.ReadModel(Path.Combine(dir, RequestJson.RequiredString(spec, "model"))) };
-            request["data"] = LoadData(dir, spec, parse.GetValue(rows));
+            var dataFiles = new Dictionary<string, string>();
+            if (RequestJson.OptionalString(spec, "data") is { } dataFile) dataFiles["data"] = Path.Combine(dir, dataFile);
+            else request["data"] = Generate(dir, spec, parse.GetValue(rows));
             foreach (var field in new[] { "treatment", "mediator", "outcome", "treated", "untreated", "engine", "bootstrap", "seed", "confidence" })
                 if (spec[field] is { } value) request[field] = value.DeepClone();
             options.WriteTo(parse, request);
 
-            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mediation, request, parse.GetValue(cluster), token);
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mediation, request, parse.GetValue(cluster), token, dataFiles);
             var name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
             var reportDir = parse.GetValue(output) ?? Path.Combine("reports", name);
             var files = ReportWriter.Write(reportDir, request["model"]!.AsObject(), result);
@@ -59,10 +61,8 @@ public static class AnalyzeCommand
         return command;
     }
 
-    private static string LoadData(string dir, JsonObject spec, int? rowsOverride)
+    private static string Generate(string dir, JsonObject spec, int? rowsOverride)
     {
-        if (RequestJson.OptionalString(spec, "data") is { } dataFile)
-            return MediateCommand.ReadText(Path.Combine(dir, dataFile), "data file");
         if (spec["generate"] is not JsonObject generate)
             throw new InputException("analysis.json needs 'data' (a CSV file) or 'generate' ({truth, rows, seed})");
         var truth = MediateCommand.ReadModel(Path.Combine(dir, RequestJson.RequiredString(generate, "truth")));

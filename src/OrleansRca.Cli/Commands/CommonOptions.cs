@@ -16,6 +16,12 @@ public static class CommonOptions
         Description = "Address of a running cluster's gateway (host:port); default: an embedded single silo.",
     };
 
+    /// <summary>Contract section 2: what an empty cell means. The value is checked with the request (one parser).</summary>
+    public static Option<string?> Missing() => new("--missing")
+    {
+        Description = "Empty cells: error (default; names column and row), mean (the column's mean over the normal/training data), interpolate, or drop (leave out rows with a gap).",
+    };
+
     public static bool IsJson(string format) => format switch
     {
         "json" => true,

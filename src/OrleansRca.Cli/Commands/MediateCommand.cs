@@ -14,7 +14,7 @@ public static class MediateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Causal model file (JSON, contract section 1).", Required = true };
-        var data = new Option<string>("--data") { Description = "Data CSV with a column per model node.", Required = true };
+        var data = new Option<string>("--data") { Description = "Data with a column per model node: CSV, or Parquet / Arrow IPC by extension.", Required = true };
         var options = new MediationOptionSet();
         var format = CommonOptions.Format();
         var cluster = CommonOptions.Cluster();
@@ -27,13 +27,10 @@ public static class MediateCommand
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var request = new JsonObject
-            {
-                ["model"] = ReadModel(parse.GetValue(model)!),
-                ["data"] = ReadText(parse.GetValue(data)!, "data file"),
-            };
+            var request = new JsonObject { ["model"] = ReadModel(parse.GetValue(model)!) };
             options.WriteTo(parse, request);
-            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mediation, request, parse.GetValue(cluster), token);
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mediation, request, parse.GetValue(cluster), token,
+                new Dictionary<string, string> { ["data"] = parse.GetValue(data)! });
             if (json) CliExit.WriteJson(result);
             else MediationTables.Write(AnsiConsole.Console, result);
             return CliExit.Ok;
@@ -60,10 +57,11 @@ public sealed class MediationOptionSet
     private readonly Option<int?> _bootstrap = new("--bootstrap") { Description = "Bootstrap resamples for percentile intervals (rows resampled, fitted mechanisms refitted)." };
     private readonly Option<int?> _seed = new("--seed") { Description = "Seed of the bootstrap resampling (default 0)." };
     private readonly Option<double?> _confidence = new("--confidence") { Description = "Interval coverage (default 0.95: the 2.5% and 97.5% percentiles)." };
+    private readonly Option<string?> _missing = CommonOptions.Missing();
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _treatment, _mediator, _outcome, _treated, _untreated, _engine, _bootstrap, _seed, _confidence })
+        foreach (var o in new Option[] { _treatment, _mediator, _outcome, _treated, _untreated, _engine, _bootstrap, _seed, _confidence, _missing })
             command.Options.Add(o);
     }
 
@@ -79,5 +77,6 @@ public sealed class MediationOptionSet
         if (parse.GetValue(_bootstrap) is { } b) request["bootstrap"] = b;
         if (parse.GetValue(_seed) is { } s) request["seed"] = s;
         if (parse.GetValue(_confidence) is { } c) request["confidence"] = c;
+        if (parse.GetValue(_missing) is { } gaps) request["missing"] = gaps;
     }
 }

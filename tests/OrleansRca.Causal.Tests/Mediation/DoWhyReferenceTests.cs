@@ -32,7 +32,7 @@ public sealed class DoWhyReferenceTests
         });
         using var gz = new GZipStream(File.OpenRead(Path.Combine("data", "scm", "linear20-r10000-s0-data.csv.gz")), CompressionMode.Decompress);
         using var reader = new StreamReader(gz);
-        return (model, CsvData.Read(reader, names, null, "linear20"));
+        return (model, CsvData.Parse(reader.ReadToEnd(), names, null, "linear20"));
     }
 
     [Fact]

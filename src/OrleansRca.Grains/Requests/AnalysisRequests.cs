@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using OrleansRca.Abstractions;
+using OrleansRca.Causal;
+using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Discrete;
+using OrleansRca.Causal.Mediation;
+using OrleansRca.Causal.Models;
+using OrleansRca.Causal.Requests;
+using OrleansRca.Grains.Datasets;
+
+namespace OrleansRca.Grains.Requests;
+
+/// <summary>Where the tables of a request go: inline CSV becomes a dataset; a dataset reference must exist.</summary>
+public interface IDatasetIntake
+{
+    /// <summary>Stores <paramref name="csv"/> (sent inline in field <paramref name="field"/>) as a dataset; its id.</summary>
+    Task<string> AddCsvAsync(string csv, string field, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(string id, CancellationToken cancellationToken);
+}
+
+/// <summary>The intake of a process that holds the store (the silo's HTTP API, the embedded CLI, tests).</summary>
+public sealed class StoreIntake(IDatasetStore store) : IDatasetIntake
+{
+    public async Task<string> AddCsvAsync(string csv, string field, CancellationToken cancellationToken)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(csv);
+        var id = Dataset.IdOf(bytes);
+        if (await store.DescribeAsync(id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            if (string.IsNullOrWhiteSpace(csv)) throw new InputException($"{field} is empty: it needs a header row and at least one data row");
+            await store.SaveAsync(CsvColumns.Read(bytes, field, id: id), cancellationToken).ConfigureAwait(false);
+        }
+        return id;
+    }
+
+    public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken) =>
+        await store.DescribeAsync(id, cancellationToken).ConfigureAwait(false) is not null;
+}
+
+/// <summary>
+/// The one translation of request bodies (HTTP JSON, and the CLI's options, which it writes in the same
+/// shape) into typed <see cref="AnalysisSpec"/> records, and of those back into the core's requests.
+/// Everything that can be checked without the data is checked here, so bad input never reaches a grain.
+/// </summary>
+public static class AnalysisRequests
+{
+    /// <exception cref="InputException">Anything wrong with the body, naming it.</exception>
+    public static async Task<AnalysisSpec> ParseAsync(string kind, JsonObject body, IDatasetIntake intake, CancellationToken cancellationToken)
+    {
+        switch (kind)
+        {
+            case AnalysisKinds.Mediation:
+            {
+                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                var options = MediationRequest.ParseOptions(body);
+                var data = await DataAsync(body, "data", intake, cancellationToken).ConfigureAwait(false);
+                var spec = new MediationSpec(ModelRecords.From(model), data, new MediationSettings(
+                    options.Treatments?.ToArray(), options.Mediators?.ToArray(), options.Outcome,
+                    RequestJson.OptionalString(body, "treated") ?? "+50%", RequestJson.OptionalString(body, "untreated") ?? "observed",
+                    RequestJson.OptionalString(body, "engine") ?? "auto", options.Bootstrap, options.Seed, options.Confidence));
+                // The node choices and the engine are checked against the model now, without the data.
+                MediationPlan.Create(model, ToOptions(spec.Settings));
+                return spec;
+            }
+            case AnalysisKinds.Marginals:
+            {
+                var parsed = (MarginalsRequest)DiscreteRequests.ParseAndValidate(kind, body);
+                return new DiscreteSpec(kind, RequestJson.RequiredString(body, "network"), RequestJson.OptionalString(body, "do"), null, null, null);
+            }
+            case AnalysisKinds.Disentanglement:
+            {
+                var parsed = (DisentanglementRequest)DiscreteRequests.ParseAndValidate(kind, body);
+                return new DiscreteSpec(kind, RequestJson.RequiredString(body, "network"), null,
+                    parsed.Mixture.Values.ToArray(), parsed.Mixture.Samples, parsed.Method.ToString().ToLowerInvariant());
+            }
+            default:
+                throw new InputException(AnalysisKinds.IsKnown(kind)
+                    ? $"analysis kind '{kind}' is not supported yet (supported: {string.Join(", ", AnalysisKinds.Supported)})"
+                    : $"unknown analysis kind '{kind}'; use one of {string.Join(", ", AnalysisKinds.All)}");
+        }
+    }
+
+    /// <summary>
+    /// A table field: CSV text (stored as a dataset) or <c>{"dataset": "ID"}</c>; the body's <c>missing</c>
+    /// option says how gaps are treated.
+    /// </summary>
+    public static async Task<DataRef> DataAsync(JsonObject body, string field, IDatasetIntake intake, CancellationToken cancellationToken)
+    {
+        var missing = MissingValues.Parse(RequestJson.OptionalString(body, "missing")).ToText();
+        switch (body[field])
+        {
+            case null:
+                throw new InputException($"the request has no '{field}' (CSV text, or {{\"dataset\": \"ID\"}})");
+            case JsonValue v when v.TryGetValue<string>(out var csv):
+                return new DataRef(await intake.AddCsvAsync(csv, field, cancellationToken).ConfigureAwait(false), missing);
+            case JsonObject o when o.Count == 1 && o["dataset"] is JsonValue d && d.TryGetValue<string>(out var id):
+                if (!Dataset.IsId(id) || !await intake.ExistsAsync(id, cancellationToken).ConfigureAwait(false))
+                    throw new InputException($"{field}: no dataset has the id '{id}' (upload it with POST /v1/datasets first)");
+                return new DataRef(id, missing);
+            default:
+                throw new InputException($"'{field}' must be CSV text or {{\"dataset\": \"ID\"}}");
+        }
+    }
+
+    public static MediationOptions ToOptions(MediationSettings s) => MediationRequest.ParseOptions(new JsonObject
+    {
+        ["treatment"] = s.Treatments is null ? null : new JsonArray([.. s.Treatments.Select(t => (JsonNode?)t)]),
+        ["mediator"] = s.Mediators is null ? null : new JsonArray([.. s.Mediators.Select(t => (JsonNode?)t)]),
+        ["outcome"] = s.Outcome,
+        ["treated"] = s.Treated,
+        ["untreated"] = s.Untreated,
+        ["engine"] = s.Engine,
+        ["bootstrap"] = s.Bootstrap,
+        ["seed"] = s.Seed,
+        ["confidence"] = s.Confidence,
+    });
+
+    /// <summary>The table a model needs from a dataset, gaps treated by <paramref name="data"/>'s policy.</summary>
+    public static DataTable Table(CausalModel model, Dataset dataset, DataRef data)
+    {
+        var policy = MissingValues.Parse(data.Missing);
+        var table = dataset.Select(model.Nodes.Select(n => n.Name).ToList(), model.Nodes.Select(n => n.Type).ToList(), policy);
+        return policy == MissingPolicy.Error ? table : MissingValues.Fill(table, policy, dataset.Source);
+    }
+
+    /// <summary>The core's mediation request (validated) from the spec and its dataset.</summary>
+    public static MediationRequest ToMediation(MediationSpec spec, Dataset dataset)
+    {
+        var model = ModelRecords.ToModel(spec.Model);
+        var request = new MediationRequest(model, Table(model, dataset, spec.Data), ToOptions(spec.Settings));
+        request.Validate();
+        return request;
+    }
+
+    /// <summary>The core's discrete request (a <see cref="MarginalsRequest"/> or a <see cref="DisentanglementRequest"/>), validated.</summary>
+    public static object ToDiscrete(DiscreteSpec spec)
+    {
+        var body = new JsonObject { ["network"] = spec.NetworkBif };
+        if (spec.Do is not null) body["do"] = spec.Do;
+        if (spec.DiscreteKind == AnalysisKinds.Marginals) return DiscreteRequests.ParseAndValidate(spec.DiscreteKind, body);
+        var network = DiscreteRequests.ParseNetwork(body);
+        var mixture = MixtureMarginals.Create(network, spec.Mixture ?? throw new InputException("a disentanglement needs its mixture"), spec.MixtureSamples);
+        var method = spec.Method switch
+        {
+            "exact" => MixtureMethod.Exact, "robust" => MixtureMethod.Robust, _ => MixtureMethod.Auto,
+        };
+        var request = new DisentanglementRequest(network, mixture, MixtureWavefronts.ResolveMethod(method, mixture));
+        request.Validate();
+        return request;
+    }
+}

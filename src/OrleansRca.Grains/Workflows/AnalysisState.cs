@@ -1,0 +1,42 @@
+using OrleansRca.Abstractions;
+
+namespace OrleansRca.Grains.Workflows;
+
+/// <summary>
+/// Everything an orchestrator persists: the typed request (data by dataset id), where the analysis is, and
+/// the finished pieces by key, so a reactivated orchestrator recomputes only what is missing. Bounded: one
+/// small array per piece (fitted mechanisms, per-pair sums, per-node marginals); bootstrap resamples are
+/// kept by their own chunk grains.
+/// </summary>
+[GenerateSerializer, Alias("rca.AnalysisState")]
+public sealed class AnalysisState
+{
+    [Id(0)] public AnalysisSpec? Spec { get; set; }
+    [Id(1)] public AnalysisStage Stage { get; set; }
+    [Id(2)] public double Progress { get; set; }
+    [Id(3)] public DateTimeOffset SubmittedAt { get; set; }
+    [Id(4)] public DateTimeOffset? FinishedAt { get; set; }
+    [Id(5)] public Dictionary<string, double[]> Pieces { get; set; } = [];
+    /// <summary>The verb's JSON document, once succeeded.</summary>
+    [Id(6)] public string? ResultJson { get; set; }
+    [Id(7)] public AnalysisError? Error { get; set; }
+}
+
+/// <summary>How long analyses live and how often an interrupted one is looked at (silo options).</summary>
+public sealed class AnalysisLifetimeOptions
+{
+    /// <summary>
+    /// The period of each analysis' reminder: the longest an analysis interrupted by a silo loss waits before
+    /// it resumes without any poll (a poll resumes it at once). Orleans' default minimum is one minute.
+    /// </summary>
+    public TimeSpan ResumeCheckPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a finished analysis (its status and result) is kept; then its id is unknown (404).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Whether the silo has a reminder service. Without one (the CLI's embedded silo, which lives for one
+    /// analysis and has no other silo to resume on) expiry runs on a grain timer.
+    /// </summary>
+    public bool UseReminders { get; set; } = true;
+}

@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using OrleansRca.Abstractions;
+using OrleansRca.Causal;
+using OrleansRca.Causal.Data;
+using OrleansRca.Grains;
+using OrleansRca.Grains.Datasets;
+
+namespace OrleansRca.Hosting;
+
+/// <summary>What <c>POST /v1/datasets</c> and <c>GET /v1/datasets/{id}</c> answer (contract section 6).</summary>
+public sealed record DatasetDocument(string Id, int Rows, string[] Columns, string[] NonNumericColumns, long Bytes)
+{
+    public static DatasetDocument From(DatasetInfo i) => new(i.Id, i.Rows, i.Columns, i.NonNumericColumns, i.Bytes);
+}
+
+/// <summary>Datasets: data sent once (CSV, Arrow IPC stream or Parquet), named by a content-derived id in any number of analyses.</summary>
+public static class DatasetsApi
+{
+    public static RouteGroupBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/datasets").WithTags("Datasets");
+        group.MapPost("/", UploadAsync)
+            .WithName("UploadDataset")
+            .WithSummary("Upload a table (text/csv, application/vnd.apache.arrow.stream or application/vnd.apache.parquet); the id is derived from the bytes.")
+            .Accepts<string>("text/csv", "application/vnd.apache.arrow.stream", "application/vnd.apache.parquet");
+        group.MapGet("/{id}", DescribeAsync)
+            .WithName("GetDataset")
+            .WithSummary("A dataset's id, rows and columns.");
+        return group;
+    }
+
+    public static async Task<Results<Created<DatasetDocument>, ProblemHttpResult>> UploadAsync(
+        HttpRequest http, IDatasetStore store, AnalysisCache cache, CancellationToken cancellationToken)
+    {
+        var format = ColumnarFiles.FormatOfContentType(http.ContentType);
+        if (format is null)
+            return AnalysesApi.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"'{http.ContentType}' is not a dataset format; send text/csv, application/vnd.apache.arrow.stream or application/vnd.apache.parquet");
+        byte[] content;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await http.Body.CopyToAsync(buffer, cancellationToken);
+            content = buffer.ToArray();
+        }
+        catch (BadHttpRequestException e)
+        {
+            return AnalysesApi.Problem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request", e.Message);
+        }
+        if (content.Length == 0) return AnalysesApi.Problem(StatusCodes.Status400BadRequest, "Bad input", "the dataset is empty");
+
+        var id = Dataset.IdOf(content);
+        var info = await store.DescribeAsync(id, cancellationToken);
+        if (info is null)
+        {
+            try
+            {
+                // Parsed once, in the silo's compute slots; analyses over it parse nothing.
+                var dataset = await cache.ComputeAsync(() => ColumnarFiles.Read(content, format.Value, "dataset"), cancellationToken);
+                info = await store.SaveAsync(dataset, cancellationToken);
+            }
+            catch (BadInputException e)
+            {
+                return AnalysesApi.Problem(StatusCodes.Status400BadRequest, "Bad input", e.Message);
+            }
+        }
+        return TypedResults.Created($"/v1/datasets/{id}", DatasetDocument.From(info));
+    }
+
+    public static async Task<Results<Ok<DatasetDocument>, ProblemHttpResult>> DescribeAsync(string id, IDatasetStore store, CancellationToken cancellationToken)
+    {
+        var info = Dataset.IsId(id) ? await store.DescribeAsync(id, cancellationToken) : null;
+        return info is null
+            ? AnalysesApi.Problem(StatusCodes.Status404NotFound, "Unknown dataset", $"no dataset has the id '{id}'")
+            : TypedResults.Ok(DatasetDocument.From(info));
+    }
+}
