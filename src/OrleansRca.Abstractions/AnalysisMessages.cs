@@ -126,7 +126,7 @@ public static class AnalysisKinds
     public static readonly IReadOnlyList<string> All = [Mediation, "localization", "mitigation", Disentanglement, "discovery", Marginals];
 
     /// <summary>The kinds the orchestrator can run now; the others are answered "not supported yet".</summary>
-    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement];
+    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement, LocalizationKinds.Localization];
 
     public static bool IsKnown(string kind) => All.Contains(kind, StringComparer.Ordinal);
 

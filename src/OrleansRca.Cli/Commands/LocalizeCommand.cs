@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
 using Spectre.Console;
 
@@ -17,39 +17,26 @@ public static class LocalizeCommand
         var anomalies = new Option<string>("--anomalies") { Description = "CSV of anomalous rows to explain.", Required = true };
         var options = new LocalizeOptionSet();
         var format = CommonOptions.Format();
+        var cluster = CommonOptions.Cluster();
         var command = new Command("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.");
         command.Options.Add(model);
         command.Options.Add(normal);
         command.Options.Add(anomalies);
         options.AddTo(command);
         command.Options.Add(format);
+        command.Options.Add(cluster);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var request = new JsonObject
-            {
-                ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!),
-                ["normal"] = MediateCommand.ReadText(parse.GetValue(normal)!, "normal data file"),
-                ["anomalies"] = MediateCommand.ReadText(parse.GetValue(anomalies)!, "anomalies file"),
-            };
+            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!) };
             options.WriteTo(parse, request);
-            var result = await RunAsync(request, token);
+            var files = new Dictionary<string, string> { ["normal"] = parse.GetValue(normal)!, ["anomalies"] = parse.GetValue(anomalies)! };
+            var result = await Analyses.RunWithProgressAsync(LocalizationKinds.Localization, request, parse.GetValue(cluster), token, files);
             if (json) CliExit.WriteJson(result);
             else WriteTables(AnsiConsole.Console, result);
             return CliExit.Ok;
         }, ct));
         return command;
-    }
-
-    /// <summary>
-    /// The one place a localization runs: parse, fit on normal rows, localize every anomalous row, write the
-    /// contract document. (It moves onto the cluster's localization workflow when that exists.)
-    /// </summary>
-    public static Task<JsonObject> RunAsync(JsonObject request, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var parsed = LocalizationRequest.Parse(request);
-        return Task.FromResult(LocalizationJson.ToJson(Localizer.Run(parsed.Data, parsed.Options)));
     }
 
     public static void WriteTables(IAnsiConsole console, JsonObject result)
