@@ -11,14 +11,14 @@ public sealed class LocalizationNodeGrain(AnalysisCache silo) : Grain, ILocaliza
     async Task<LocalizationNodeResult> ILocalizationNodeGrain.ScoreAsync(LocalizationNodeWork work, CancellationToken cancellationToken)
     {
         var cache = silo.Localization;
-        var (data, _) = await cache.GetInputsAsync(work.AnalysisId, null, cancellationToken);
+        var (data, options) = await cache.GetInputsAsync(work.AnalysisId, null, cancellationToken);
         var v = data.Model.Graph.IndexOf(work.Node);
         return await cache.Compute.ComputeAsync(() =>
         {
             var fit = NodeFitter.Fit(data.Model, v, data.Normal);
             var column = data.Normal[work.Node];
             var marginal = NoiseDistribution.FromSample(column, column.Average(Math.Abs));
-            var s = Localizer.ScoreNode(data.Model, fit, marginal, data);
+            var s = Localizer.ScoreNode(data.Model, fit, marginal, data, v == options.TargetIndex(data.Model));
             var q = fit.Quality;
             return new LocalizationNodeResult(work.Node, q.Family, q.Rows, q.HeldOutR2, q.HeldOutRmse, q.LinearRmse, q.Ridge, [.. q.Notes],
                 s.Noise, s.Cdf, s.Surprise, s.ValueTail, s.NormalCount, cache.Compute.Silo);
@@ -37,7 +37,8 @@ public sealed class LocalizationRowsGrain(AnalysisCache silo) : Grain, ILocaliza
         var fitted = await cache.GetFittedAsync(work.AnalysisId, cancellationToken);
         return await cache.Compute.ComputeAsync(() =>
         {
-            var scores = Enumerable.Range(0, fitted.Model.Count).Select(v => Localizer.ScoreNode(fitted.Model, fitted.Fits[v], fitted.Marginals[v], data)).ToArray();
+            var target = options.TargetIndex(fitted.Model);
+            var scores = Enumerable.Range(0, fitted.Model.Count).Select(v => Localizer.ScoreNode(fitted.Model, fitted.Fits[v], fitted.Marginals[v], data, v == target)).ToArray();
             var n = fitted.Model.Count;
             var results = work.Rows.Select(r => Localizer.Attribute(fitted, data, scores, r, options)).ToArray();
             return new LocalizationRowsResult(work.Rows, results.Select(a => a.OutlierScore).ToArray(),

@@ -44,6 +44,10 @@ public sealed record LocalizeOptions
             throw new InputException("--method shapley attributes a target's anomaly: give --target (or a model with exactly one outcome node)");
     }
 
+    /// <summary>The node whose own value is judged: the Shapley target with that method, else --target; -1 for none.</summary>
+    public int TargetIndex(CausalModel model) =>
+        (Method == RankingMethod.Shapley ? ShapleyTarget(model) : Target) is { } name ? model.Graph.IndexOf(name) : -1;
+
     /// <summary>The Shapley target: --target, else the model's single outcome node.</summary>
     public string? ShapleyTarget(CausalModel model)
     {
@@ -121,8 +125,13 @@ public static class Localizer
     public static LocalizationResult Localize(RootCauseModel fitted, LocalizationData data, LocalizeOptions options)
     {
         options.Validate(data.Model);
-        var scores = Enumerable.Range(0, fitted.Model.Count).AsParallel().AsOrdered()
-            .Select(v => ScoreNode(fitted.Model, fitted.Fits[v], fitted.Marginals[v], data)).ToArray();
+        var scores = new NodeScoring[fitted.Model.Count];
+        var target = options.TargetIndex(fitted.Model);
+        // A node is a few microseconds of work: parallel only in chunks of many nodes.
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, scores.Length, Math.Max(64, scores.Length / Environment.ProcessorCount)), range =>
+        {
+            for (var v = range.Item1; v < range.Item2; v++) scores[v] = ScoreNode(fitted.Model, fitted.Fits[v], fitted.Marginals[v], data, v == target);
+        });
         var attributions = new Dictionary<int, Attribution>();
         if (options.Method == RankingMethod.Shapley)
         {
@@ -139,7 +148,8 @@ public static class Localizer
     /// parents), its CDF and surprise under the node's normal noise, and the two-sided tail of the node's own
     /// value under its normal distribution (is the node itself anomalous?).
     /// </summary>
-    public static NodeScoring ScoreNode(CausalModel model, NodeFit fit, NoiseDistribution marginal, LocalizationData data)
+    /// <param name="valueTail">Whether the node's own value is judged (only the alerting target's is read).</param>
+    public static NodeScoring ScoreNode(CausalModel model, NodeFit fit, NoiseDistribution marginal, LocalizationData data, bool valueTail = true)
     {
         var g = model.Graph;
         var v = fit.Node;
@@ -151,8 +161,10 @@ public static class Localizer
             System.Numerics.Tensors.TensorPrimitives.Subtract(x, noise, noise);
         }
         else x.CopyTo(noise, 0);
-        return new NodeScoring(v, noise, noise.Select(fit.Noise.Cdf).ToArray(), noise.Select(fit.Noise.Surprise).ToArray(),
-            x.Select(marginal.TwoSidedTail).ToArray(), fit.Noise.Count);
+        var cdf = new double[x.Length];
+        var surprise = new double[x.Length];
+        for (var r = 0; r < x.Length; r++) (cdf[r], surprise[r]) = fit.Noise.Score(noise[r]);
+        return new NodeScoring(v, noise, cdf, surprise, valueTail ? x.Select(marginal.TwoSidedTail).ToArray() : [], fit.Noise.Count);
     }
 
     /// <summary>Kept rows (positions in <see cref="LocalizationData.Anomalies"/>) whose target is observed and anomalous: the ones Shapley attributes.</summary>
@@ -179,7 +191,7 @@ public static class Localizer
     {
         options.Validate(model);
         var rows = new LocalizedRow[data.Anomalies.Rows];
-        for (var r = 0; r < rows.Length; r++) rows[r] = LocalizeRow(model, data, scores, r, options, attributions.GetValueOrDefault(r));
+        Parallel.For(0, rows.Length, r => rows[r] = LocalizeRow(model, data, scores, r, options, attributions.GetValueOrDefault(r)));
         var all = new List<LocalizedRow>(rows);
         foreach (var dropped in data.DroppedRows)
             all.Add(new LocalizedRow(dropped, RowStatus.Dropped, [], new Dictionary<string, double>(), new Dictionary<string, double>(), [], [], null, null));

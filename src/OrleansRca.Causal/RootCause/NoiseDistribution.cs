@@ -62,6 +62,18 @@ public sealed class NoiseDistribution
     /// <summary>The sorted normal sample (for drawing noise in attribution).</summary>
     public ReadOnlySpan<double> Sorted => _sorted;
 
+    /// <summary>F(x) and the surprise −log(2·min(F, 1−F)) (capped at 0) in one look-up.</summary>
+    public (double Cdf, double Surprise) Score(double x)
+    {
+        if (x > _sorted[^1] || x < _sorted[0])
+        {
+            var (lowerLog, upperLog) = LogTails(x);
+            return (lowerLog < upperLog ? Math.Exp(lowerLog) : 1 - Math.Exp(upperLog), -Math.Min(0, Math.Log(2) + Math.Min(lowerLog, upperLog)));
+        }
+        var f = InteriorCdf(x);
+        return (f, -Math.Min(0, Math.Log(2 * Math.Min(f, 1 - f))));
+    }
+
     /// <summary>F(x) in (0, 1).</summary>
     public double Cdf(double x)
     {
@@ -99,7 +111,8 @@ public sealed class NoiseDistribution
     {
         var n = _sorted.Length;
         var lo = LowerBound(x);
-        var hi = UpperBound(x);
+        // Ties are rare in continuous data: find the end of the run only when x is in the sample.
+        var hi = lo < n && _sorted[lo] == x ? UpperBound(x) : lo;
         if (hi > lo) return 0.5 * (lo + hi) / n;
         // _sorted[lo - 1] < x < _sorted[lo]
         var a = _sorted[lo - 1];
