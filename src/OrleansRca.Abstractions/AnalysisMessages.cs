@@ -127,7 +127,7 @@ public static class AnalysisKinds
     public static readonly IReadOnlyList<string> All = [Mediation, "localization", Mitigation, Disentanglement, "discovery", Marginals];
 
     /// <summary>The kinds the orchestrator can run now; the others are answered "not supported yet".</summary>
-    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement, Mitigation];
+    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement, LocalizationKinds.Localization, Mitigation];
 
     public static bool IsKnown(string kind) => All.Contains(kind, StringComparer.Ordinal);
 

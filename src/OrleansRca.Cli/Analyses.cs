@@ -41,6 +41,7 @@ public static class Analyses
             var spec = await AnalysisRequests.ParseAsync(kind, request, local, cancellationToken);
             // The data checks too (columns, values, gaps), before the cluster is asked for anything.
             if (spec is MediationSpec m) AnalysisRequests.ToMediation(m, local.Datasets[m.Data.DatasetId]);
+            if (spec is LocalizationSpec l) AnalysisRequests.ToLocalization(l, local.Datasets[l.Normal.DatasetId], local.Datasets[l.Anomalies.DatasetId]);
 
             runner = await starting;
             foreach (var file in files.Values)

@@ -37,7 +37,11 @@ public sealed class AnalysisCache : IDisposable
         Silo = silo.SiloAddress.ToString();
         _entries = new IdleExpiringMap<Entry>(_time, IdleLifetime);
         Discrete = new DiscreteCache(grains, this, _time);
+        Localization = new LocalizationCache(grains, this);
     }
+
+    /// <summary>The same, for localizations (inputs with gaps resolved, the fitted model for Shapley rows).</summary>
+    public LocalizationCache Localization { get; }
 
     /// <summary>The same, for the discrete analyses (networks, inference engines, interventional marginals).</summary>
     public DiscreteCache Discrete { get; }
@@ -154,6 +158,7 @@ public sealed class AnalysisCache : IDisposable
     {
         _entries.Dispose();
         Discrete.Dispose();
+        Localization.Dispose();
         _compute.Dispose();
     }
 

@@ -8,7 +8,7 @@ namespace OrleansRca.Causal.Requests;
 /// <summary>
 /// A localization as the HTTP body and the cluster carry it: <c>model</c> (object), <c>normal</c> and
 /// <c>anomalies</c> (CSV text), and the <c>localize</c> verb's options by long name: <c>pi</c>, <c>target</c>,
-/// <c>missing</c>, <c>method</c> (noise|shapley), <c>alert-level</c>, <c>seed</c>, <c>samples</c>, <c>permutations</c>.
+/// <c>missing</c>, <c>method</c> (noise|shapley), <c>blame-level</c>, <c>seed</c>, <c>samples</c>, <c>permutations</c>.
 /// </summary>
 public sealed record LocalizationRequest(LocalizationData Data, LocalizeOptions Options)
 {
@@ -37,7 +37,7 @@ public sealed record LocalizationRequest(LocalizationData Data, LocalizeOptions 
             Pi = RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi,
             Target = RequestJson.OptionalString(body, "target"),
             Method = method,
-            AlertLevel = RequestJson.OptionalNumber(body, "alert-level") ?? defaults.AlertLevel,
+            BlameLevel = RequestJson.OptionalNumber(body, "blame-level") ?? defaults.BlameLevel,
             Seed = RequestJson.OptionalInt(body, "seed") ?? 0,
             Samples = RequestJson.OptionalInt(body, "samples") ?? defaults.Samples,
             Permutations = RequestJson.OptionalInt(body, "permutations") ?? defaults.Permutations,

@@ -47,7 +47,8 @@ public sealed class LocalizationData
         var names = model.Graph.Names;
         foreach (var name in names)
             if (!anomaliesRaw.Contains(name)) throw new InputException($"the anomalies have no column '{name}' (a node of the model)");
-        var normal = MissingValues.Fill(Select(normalRaw, names, "normal data"), missing, "normal data");
+        var normalColumns = Select(normalRaw, names, "normal data");
+        var normal = MissingValues.Fill(normalColumns, missing, "normal data");
         var raw = Select(anomaliesRaw, names, "anomalies");
         if (missing == MissingPolicy.Error)
         {
@@ -60,7 +61,7 @@ public sealed class LocalizationData
             var dropped = Enumerable.Range(0, raw.Rows).Except(keep).ToArray();
             return new LocalizationData(model, normal, raw.SelectRows(keep), keep, dropped, new bool[]?[names.Count]);
         }
-        var means = MissingValues.ObservedMeans(normalRaw, "normal data");
+        var means = MissingValues.ObservedMeans(normalColumns, "normal data");
         var columns = new double[names.Count][];
         var unobserved = new bool[]?[names.Count];
         for (var c = 0; c < names.Count; c++)
@@ -68,7 +69,7 @@ public sealed class LocalizationData
             var column = raw.Columns[c];
             if (!column.Any(double.IsNaN)) { columns[c] = column; continue; }
             unobserved[c] = column.Select(double.IsNaN).ToArray();
-            var mean = means[normalRaw.IndexOf(names[c])];
+            var mean = means[c];
             columns[c] = missing == MissingPolicy.Interpolate && !column.All(double.IsNaN)
                 ? MissingValues.Fill(new DataTable([names[c]], [column]), MissingPolicy.Interpolate, "anomalies").Columns[0]
                 : column.Select(v => double.IsNaN(v) ? mean : v).ToArray();

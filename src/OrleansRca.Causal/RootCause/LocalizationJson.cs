@@ -57,7 +57,7 @@ public static class LocalizationJson
             ["pi"] = o.Pi,
             ["target"] = o.Target,
             ["method"] = o.Method.ToString().ToLowerInvariant(),
-            ["alert_level"] = o.AlertLevel,
+            ["blame_level"] = o.BlameLevel,
             ["rows"] = rows,
             ["fits"] = fits,
         };

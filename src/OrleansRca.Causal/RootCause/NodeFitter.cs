@@ -49,8 +49,10 @@ public static class NodeFitter
         var y = normal[name];
         var n = y.Length;
         var given = model.Mechanisms[node];
+        // The node's own magnitude sets the resolution of its noise tails (see NoiseDistribution).
+        var scale = y.Average(Math.Abs);
         if (g.IsRoot(node) && given is null)
-            return new NodeFit(node, null, NoiseDistribution.FromSample(y),
+            return new NodeFit(node, null, NoiseDistribution.FromSample(y, scale),
                 new NodeFitQuality(name, "root", n, double.NaN, double.NaN, double.NaN, double.NaN, ConstantNote(y, name)));
         var parentColumns = g.Parents[node].Select(p => normal[g.Names[p]]).ToArray();
         if (given is not null)
@@ -58,7 +60,7 @@ public static class NodeFitter
             var noise = Abduct(given, parentColumns, y);
             var variance = Variance(y);
             var mse = noise.Average(e => e * e);
-            return new NodeFit(node, given, NoiseDistribution.FromSample(noise),
+            return new NodeFit(node, given, NoiseDistribution.FromSample(noise, scale),
                 new NodeFitQuality(name, "given", n, variance > 0 ? 1 - Variance(noise) / variance : double.NaN, Math.Sqrt(mse), double.NaN, double.NaN, []));
         }
         if (n < 3) throw new InputException($"cannot fit '{name}': {n} normal row(s) are too few");
@@ -73,7 +75,7 @@ public static class NodeFitter
             var mean = y.Average();
             var constant = new LinearMechanism(mean, new double[parentNames.Length]);
             var residual = y.Select(v => v - mean).ToArray();
-            return new NodeFit(node, constant, NoiseDistribution.FromSample(residual),
+            return new NodeFit(node, constant, NoiseDistribution.FromSample(residual, scale),
                 new NodeFitQuality(name, "constant", n, 0, Math.Sqrt(residual.Average(e => e * e)), double.NaN, double.NaN, notes));
         }
         var keptColumns = kept.Select(k => parentColumns[k]).ToArray();
@@ -84,7 +86,7 @@ public static class NodeFitter
             notes.Add($"only {n} normal rows: linear least squares without cross-validation, in-sample residuals");
             var lin = ExpandLinear(LeastSquares.Fit(name, keptNames, keptColumns, y), kept, parentNames.Length);
             var noise = Abduct(lin, parentColumns, y);
-            return new NodeFit(node, lin, NoiseDistribution.FromSample(noise),
+            return new NodeFit(node, lin, NoiseDistribution.FromSample(noise, scale),
                 new NodeFitQuality(name, "linear", n, 1 - Variance(noise) / Variance(y), Math.Sqrt(noise.Average(e => e * e)), double.NaN, 0, notes));
         }
 
@@ -127,7 +129,7 @@ public static class NodeFitter
         var oof = new double[n];
         for (var i = 0; i < n; i++) oof[order[i]] = best.Residuals[i];
         var varY = Variance(y);
-        return new NodeFit(node, mechanism, NoiseDistribution.FromSample(oof),
+        return new NodeFit(node, mechanism, NoiseDistribution.FromSample(oof, scale),
             new NodeFitQuality(name, best.Spec.Family, n, 1 - best.Mse / varY, Math.Sqrt(best.Mse), Math.Sqrt(linear.Mse),
                 best.Spec.Family == "linear" ? 0 : best.Ridge, notes));
     }
@@ -162,7 +164,8 @@ public static class NodeFitter
             var mean = columns[k].Average();
             var c = columns[k].Select(v => v - mean).ToArray();
             var ss = TensorPrimitives.Dot(c, c);
-            if (!(ss > 0))
+            // Relative to the column's magnitude: a filled or stuck column differs from constant only by rounding.
+            if (!(ss > 1e-20 * c.Length * Math.Max(1, mean * mean)))
             {
                 notes.Add($"parent '{names[k]}' of '{node}' is constant in the normal data: dropped (its effect cannot be learned)");
                 continue;
@@ -171,7 +174,8 @@ public static class NodeFitter
             var residual = (double[])c.Clone();
             foreach (var q in centred)
                 TensorPrimitives.MultiplyAdd(q, -TensorPrimitives.Dot(residual, q) / TensorPrimitives.Dot(q, q), residual, residual);
-            if (TensorPrimitives.Dot(residual, residual) <= LeastSquares.CollinearityTolerance * ss)
+            // Ten times least squares' own tolerance, so a kept set never trips its check.
+            if (TensorPrimitives.Dot(residual, residual) <= 10 * LeastSquares.CollinearityTolerance * ss)
             {
                 notes.Add($"parent '{names[k]}' of '{node}' is collinear with {string.Join(", ", kept.Select(i => $"'{names[i]}'"))} in the normal data: dropped");
                 continue;

@@ -5,12 +5,16 @@ namespace OrleansRca.Causal.RootCause;
 /// plotting positions, linear between order statistics) with exponential tails beyond the sample, so
 /// a value past every normal one still gets a finite, ordered tail probability instead of a flat 0 or 1.
 /// Tail scales are the maximum-likelihood exponential fit to the excesses of the outermost
-/// <see cref="TailFraction"/> of the sample (at least <see cref="MinTailPoints"/> points).
+/// <see cref="TailFraction"/> of the sample (at least <see cref="MinTailPoints"/> points), floored at
+/// <see cref="Resolution"/> times the node's typical magnitude: a node that was constant in normal operation
+/// (a service at 100% availability) has no spread to learn from, and a drop of a thousandth of its level is
+/// then worth one e-fold of tail probability, whatever its unit, for roots and fitted nodes alike.
 /// </summary>
 public sealed class NoiseDistribution
 {
     public const double TailFraction = 0.05;
     public const int MinTailPoints = 5;
+    public const double Resolution = 1e-3;
 
     private readonly double[] _sorted;
     private readonly double _lowerScale;
@@ -22,7 +26,7 @@ public sealed class NoiseDistribution
     /// <summary>True when every normal value is the same: any other value is maximally surprising.</summary>
     public bool IsConstant { get; }
 
-    private NoiseDistribution(double[] sorted)
+    private NoiseDistribution(double[] sorted, double magnitude)
     {
         _sorted = sorted;
         var n = sorted.Length;
@@ -30,9 +34,7 @@ public sealed class NoiseDistribution
         var mean = sorted.Average();
         StandardDeviation = Math.Sqrt(sorted.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, n - 1));
         IsConstant = sorted[0] == sorted[^1];
-        // A floor keeps the tails finite for constant or tied samples: far below any real spread,
-        // so a deviation from a constant normal value scores as (scaled) very surprising.
-        var floor = 1e-9 + 1e-6 * sorted.Average(Math.Abs);
+        var floor = Math.Max(1e-12, Resolution * magnitude);
         var k = Math.Min(n - 1, Math.Max(MinTailPoints, (int)(TailFraction * n)));
         if (k <= 0) { _upperScale = _lowerScale = Math.Max(floor, StandardDeviation); return; }
         double up = 0, down = 0;
@@ -46,18 +48,31 @@ public sealed class NoiseDistribution
     }
 
     /// <summary>The distribution of the finite values of <paramref name="values"/> (NaN is skipped).</summary>
-    public static NoiseDistribution FromSample(ReadOnlySpan<double> values)
+    /// <param name="magnitude">The node's typical absolute value (its unit); default: the sample's own.</param>
+    public static NoiseDistribution FromSample(ReadOnlySpan<double> values, double? magnitude = null)
     {
         var list = new List<double>(values.Length);
         foreach (var v in values) if (double.IsFinite(v)) list.Add(v);
         if (list.Count == 0) throw new ArgumentException("a noise distribution needs at least one finite value");
         var sorted = list.ToArray();
         Array.Sort(sorted);
-        return new NoiseDistribution(sorted);
+        return new NoiseDistribution(sorted, magnitude ?? sorted.Average(Math.Abs));
     }
 
     /// <summary>The sorted normal sample (for drawing noise in attribution).</summary>
     public ReadOnlySpan<double> Sorted => _sorted;
+
+    /// <summary>F(x) and the surprise −log(2·min(F, 1−F)) (capped at 0) in one look-up.</summary>
+    public (double Cdf, double Surprise) Score(double x)
+    {
+        if (x > _sorted[^1] || x < _sorted[0])
+        {
+            var (lowerLog, upperLog) = LogTails(x);
+            return (lowerLog < upperLog ? Math.Exp(lowerLog) : 1 - Math.Exp(upperLog), -Math.Min(0, Math.Log(2) + Math.Min(lowerLog, upperLog)));
+        }
+        var f = InteriorCdf(x);
+        return (f, -Math.Min(0, Math.Log(2 * Math.Min(f, 1 - f))));
+    }
 
     /// <summary>F(x) in (0, 1).</summary>
     public double Cdf(double x)
@@ -96,7 +111,8 @@ public sealed class NoiseDistribution
     {
         var n = _sorted.Length;
         var lo = LowerBound(x);
-        var hi = UpperBound(x);
+        // Ties are rare in continuous data: find the end of the run only when x is in the sample.
+        var hi = lo < n && _sorted[lo] == x ? UpperBound(x) : lo;
         if (hi > lo) return 0.5 * (lo + hi) / n;
         // _sorted[lo - 1] < x < _sorted[lo]
         var a = _sorted[lo - 1];

@@ -34,7 +34,8 @@ public sealed class RootCauseModel
             try
             {
                 fits[v] = NodeFitter.Fit(model, v, normal);
-                marginals[v] = NoiseDistribution.FromSample(normal[model.Graph.Names[v]]);
+                var column = normal[model.Graph.Names[v]];
+                marginals[v] = NoiseDistribution.FromSample(column, column.Average(Math.Abs));
             }
             catch (InputException e)
             {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
 using Spectre.Console;
 
@@ -17,39 +17,26 @@ public static class LocalizeCommand
         var anomalies = new Option<string>("--anomalies") { Description = "CSV of anomalous rows to explain.", Required = true };
         var options = new LocalizeOptionSet();
         var format = CommonOptions.Format();
+        var cluster = CommonOptions.Cluster();
         var command = new Command("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.");
         command.Options.Add(model);
         command.Options.Add(normal);
         command.Options.Add(anomalies);
         options.AddTo(command);
         command.Options.Add(format);
+        command.Options.Add(cluster);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var request = new JsonObject
-            {
-                ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!),
-                ["normal"] = MediateCommand.ReadText(parse.GetValue(normal)!, "normal data file"),
-                ["anomalies"] = MediateCommand.ReadText(parse.GetValue(anomalies)!, "anomalies file"),
-            };
+            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!) };
             options.WriteTo(parse, request);
-            var result = await RunAsync(request, token);
+            var files = new Dictionary<string, string> { ["normal"] = parse.GetValue(normal)!, ["anomalies"] = parse.GetValue(anomalies)! };
+            var result = await Analyses.RunWithProgressAsync(LocalizationKinds.Localization, request, parse.GetValue(cluster), token, files);
             if (json) CliExit.WriteJson(result);
             else WriteTables(AnsiConsole.Console, result);
             return CliExit.Ok;
         }, ct));
         return command;
-    }
-
-    /// <summary>
-    /// The one place a localization runs: parse, fit on normal rows, localize every anomalous row, write the
-    /// contract document. (It moves onto the cluster's localization workflow when that exists.)
-    /// </summary>
-    public static Task<JsonObject> RunAsync(JsonObject request, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var parsed = LocalizationRequest.Parse(request);
-        return Task.FromResult(LocalizationJson.ToJson(Localizer.Run(parsed.Data, parsed.Options)));
     }
 
     public static void WriteTables(IAnsiConsole console, JsonObject result)
@@ -89,14 +76,14 @@ public sealed class LocalizeOptionSet
     private readonly Option<string?> _target = new("--target") { Description = "Alerting node: rank the upstream causes of its anomaly (empty when it is not anomalous)." };
     private readonly Option<string?> _missing = new("--missing") { Description = "Gaps: error (default), mean, interpolate or drop." };
     private readonly Option<string?> _method = new("--method") { Description = "Ranking: noise (default; noise surprise) or shapley (outlier-score attribution)." };
-    private readonly Option<double?> _alertLevel = new("--alert-level") { Description = "Family-wise level: the target is anomalous below this two-sided tail probability, an upstream noise is blamed below it divided by the number of upstream nodes (default 0.05)." };
+    private readonly Option<double?> _blameLevel = new("--blame-level") { Description = "With --target: family-wise level; an upstream noise is blamed when its two-sided tail probability is below this over the number of upstream nodes (default 0.05)." };
     private readonly Option<int?> _seed = new("--seed") { Description = "Seed of the Shapley noise draws and permutations (default 0)." };
     private readonly Option<int?> _samples = new("--samples") { Description = "Shapley: noise draws per subset (default 2000)." };
     private readonly Option<int?> _permutations = new("--permutations") { Description = "Shapley: sampled permutations beyond 8 upstream nodes (default 64)." };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _pi, _target, _missing, _method, _alertLevel, _seed, _samples, _permutations })
+        foreach (var o in new Option[] { _pi, _target, _missing, _method, _blameLevel, _seed, _samples, _permutations })
             command.Options.Add(o);
     }
 
@@ -106,7 +93,7 @@ public sealed class LocalizeOptionSet
         if (parse.GetValue(_target) is { } t) request["target"] = t;
         if (parse.GetValue(_missing) is { } m) request["missing"] = m;
         if (parse.GetValue(_method) is { } me) request["method"] = me;
-        if (parse.GetValue(_alertLevel) is { } a) request["alert-level"] = a;
+        if (parse.GetValue(_blameLevel) is { } a) request["blame-level"] = a;
         if (parse.GetValue(_seed) is { } s) request["seed"] = s;
         if (parse.GetValue(_samples) is { } n) request["samples"] = n;
         if (parse.GetValue(_permutations) is { } p) request["permutations"] = p;

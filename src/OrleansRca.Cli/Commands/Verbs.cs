@@ -15,6 +15,7 @@ public static class Verbs
         yield return DisentangleCommand.Create();
         yield return DimmEvalCommand.Create();
         yield return LocalizeCommand.Create();
+        yield return LocalizeEvalCommand.Create();
         yield return MitigateCommand.Create();
         yield return MitigateEvalCommand.Create();
     }

@@ -6,6 +6,7 @@ using OrleansRca.Causal.Discrete;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Requests;
+using OrleansRca.Causal.RootCause;
 using OrleansRca.Grains.Datasets;
 
 namespace OrleansRca.Grains.Requests;
@@ -79,6 +80,16 @@ public static class AnalysisRequests
                 return new MitigationSpec(ModelRecords.From(model), normal, anomalies, new MitigationSettings(
                     RequestJson.OptionalString(body, "detector") ?? "mahalanobis", RequestJson.OptionalNumber(body, "alpha") ?? defaults.Alpha,
                     RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi, cost));
+            }
+            case LocalizationKinds.Localization:
+            {
+                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                var options = LocalizationRequest.ParseOptions(body);
+                options.Validate(model);
+                var normal = await DataAsync(body, "normal", intake, cancellationToken).ConfigureAwait(false);
+                var anomalies = await DataAsync(body, "anomalies", intake, cancellationToken).ConfigureAwait(false);
+                return new LocalizationSpec(ModelRecords.From(model), normal, anomalies, new LocalizationSettings(options.Pi, options.Target,
+                    options.Method.ToString().ToLowerInvariant(), options.BlameLevel, options.Seed, options.Samples, options.Permutations));
             }
             case AnalysisKinds.Marginals:
             {
@@ -161,7 +172,25 @@ public static class AnalysisRequests
         var names = model.Nodes.Select(n => n.Name).ToList();
         var types = model.Nodes.Select(n => n.Type).ToList();
         var policy = MissingValues.Parse(spec.Normal.Missing);
-        var data = Causal.RootCause.LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, policy), policy);
+        var data = Causal.RootCause.LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(spec.Anomalies.Missing)), policy);
+        return (data, options);
+    }
+
+    /// <summary>The core's localization inputs (gaps resolved by the spec's policy) and options, validated.</summary>
+    public static (LocalizationData Data, LocalizeOptions Options) ToLocalization(LocalizationSpec spec, Dataset normal, Dataset anomalies)
+    {
+        var model = ModelRecords.ToModel(spec.Model);
+        var s = spec.Settings;
+        var options = LocalizationRequest.ParseOptions(new JsonObject
+        {
+            ["pi"] = s.Pi, ["target"] = s.Target, ["method"] = s.Method, ["blame-level"] = s.BlameLevel,
+            ["seed"] = s.Seed, ["samples"] = s.Samples, ["permutations"] = s.Permutations,
+        });
+        options.Validate(model);
+        var names = model.Nodes.Select(n => n.Name).ToList();
+        var types = model.Nodes.Select(n => n.Type).ToList();
+        var policy = MissingValues.Parse(spec.Normal.Missing);
+        var data = LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(spec.Anomalies.Missing)), policy);
         return (data, options);
     }
 
