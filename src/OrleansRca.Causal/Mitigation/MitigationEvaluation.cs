@@ -15,7 +15,7 @@ public sealed record PublishedMitigation(string Detector, double DetectorFlip, d
 /// <param name="MeanNorm">Mean ||theta / sd|| over the rows whose label flipped (RootCLAM's convention).</param>
 /// <param name="MeanNormDetector">Mean ||theta / sd|| over the rows whose true counterfactual the detector scores normal.</param>
 /// <param name="Statuses">Rows per mitigation status.</param>
-public sealed record MitigationScore(string Dataset, string Mechanisms, DetectorKind Detector, double Alpha, int Anomalies, int Detected,
+public sealed record MitigationScore(string Dataset, string Mechanisms, int Seed, DetectorKind Detector, double Alpha, int Anomalies, int Detected,
     double DetectorFlip, double LabelFlip, double MeanNorm, double MeanNormDetector, double ModelDetectorFlip, IReadOnlyDictionary<MitigationStatus, int> Statuses,
     double MillisecondsPerRow, PublishedMitigation? Published);
 
@@ -26,6 +26,9 @@ public sealed record MitigationScore(string Dataset, string Mechanisms, Detector
 /// </summary>
 public static class MitigationEvaluation
 {
+    /// <summary>The protocol's sizes: normal rows to fit on, anomalies to mitigate (types evenly mixed).</summary>
+    public const int ProtocolNormalRows = 10_000, ProtocolAnomalies = 1_000;
+
     /// <summary>Our detectors beside RootCLAM's: pca is the linear autoencoder, mahalanobis the linear Deep SVDD.</summary>
     public static PublishedMitigation? Published(string dataset, DetectorKind detector) => (dataset, detector) switch
     {
@@ -91,7 +94,7 @@ public static class MitigationEvaluation
                     if (scm.LabelIsNormal(scm.Label(x), cut)) { labelFlips++; norms.Add(row.Cost); }
                 }
                 var statuses = result.Rows.GroupBy(r => r.Status).ToDictionary(grp => grp.Key, grp => grp.Count());
-                scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", detector, alpha, anomalyRows, detected,
+                scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, anomalyRows, detected,
                     Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
                     Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector)));
             }

@@ -17,6 +17,5 @@ public static class Verbs
         yield return LocalizeCommand.Create();
         yield return LocalizeEvalCommand.Create();
         yield return MitigateCommand.Create();
-        yield return MitigateEvalCommand.Create();
     }
 }
