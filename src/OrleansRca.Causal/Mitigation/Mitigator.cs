@@ -256,12 +256,15 @@ public sealed class Mitigator
     /// <summary>Exact-penalty weights tried in turn: above the constraint's multiplier the penalty's minimum is the constrained one.</summary>
     private static readonly double[] PenaltyWeights = [10, 100, 1000];
 
+    /// <summary>Initial simplex edges (in cost-scaled units) of the successive Nelder-Mead restarts.</summary>
+    private static readonly double[] SimplexSizes = [0.5, 0.05, 0.005];
+
     /// <summary>
     /// The robust fallback: minimises ||phi|| + rho max(0, g(x(s phi)) - target) with MathNet's Nelder-Mead simplex
     /// (derivative-free, so kinks do not matter), from the linearisation's last point, propagating the row itself
     /// at every evaluation; the cheapest point found that meets the target, or null.
     /// </summary>
-    private double[]? PenaltySearch(double[][] noise, int r, int[] acted, double[] start, double target)
+    internal double[]? PenaltySearch(double[][] noise, int r, int[] acted, double[] start, double target)
     {
         var k = acted.Length;
         var x = new double[Model.Count];
@@ -273,28 +276,36 @@ public sealed class Mitigator
             return Detector.Score(x);
         }
         var guess = Vector<double>.Build.Dense(k, j => start[j] / CostScale[acted[j]]);
-        double[]? found = null;
         foreach (var rho in PenaltyWeights)
         {
             var objective = MathNet.Numerics.Optimization.ObjectiveFunction.Value(phi =>
                 phi.L2Norm() + rho * Math.Max(0, ScoreAt(phi) - target * (1 - BoundaryMargin)));
-            try
+            // Restarts with a shrinking simplex: the exact penalty has a kink at the boundary, where a simplex stalls early.
+            foreach (var size in SimplexSizes)
             {
-                guess = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(objective, guess,
-                    Vector<double>.Build.Dense(k, 0.5), convergenceTolerance: 1e-10, maximumIterations: 4000).MinimizingPoint;
+                try
+                {
+                    guess = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(objective, guess,
+                        Vector<double>.Build.Dense(k, size), convergenceTolerance: 1e-12, maximumIterations: 4000).MinimizingPoint;
+                }
+                catch (MathNet.Numerics.Optimization.MaximumIterationsException)
+                {
+                    // Keep the previous guess; the next restart or weight goes on from it.
+                }
             }
-            catch (MathNet.Numerics.Optimization.MaximumIterationsException)
-            {
-                // Keep the previous guess and try the next weight.
-            }
-            if (ScoreAt(guess) <= target) found = guess.Select((p, j) => p * CostScale[acted[j]]).ToArray();
-            if (found is not null) break;
+            if (ScoreAt(guess) > target) continue;
+            // The optimum lies on the boundary: pull the point in along its ray to where the target is just met.
+            double lo = 0, hi = 1;
+            if (ScoreAt(Vector<double>.Build.Dense(k)) > target)
+                for (var it = 0; it < 60; it++) { var mid = (lo + hi) / 2; if (ScoreAt(guess * mid) <= target) hi = mid; else lo = mid; }
+            else hi = 0;
+            return (guess * hi).Select((p, j) => p * CostScale[acted[j]]).ToArray();
         }
-        return found;
+        return null;
     }
 
     /// <summary>One row's counterfactual: its abducted noise plus the actions, propagated node by node.</summary>
-    private void RowCounterfactual(double[][] noise, int r, int[] acted, ReadOnlySpan<double> theta, double[] x)
+    internal void RowCounterfactual(double[][] noise, int r, int[] acted, ReadOnlySpan<double> theta, double[] x)
     {
         var g = Model.Graph;
         Span<double> parents = stackalloc double[g.Count];

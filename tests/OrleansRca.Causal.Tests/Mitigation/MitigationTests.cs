@@ -181,4 +181,38 @@ public sealed class MitigationTests
         var assembled = plan.Assemble(pieces.Select(plan.Decode));
         Assert.Equal(MitigationJson.ToJson(whole).ToJsonString(), MitigationJson.ToJson(assembled).ToJsonString());
     }
+
+    [Fact]
+    public void PenaltyFallbackFindsTheLinearisationsOptimumOnLoan()
+    {
+        var scm = new LoanScm();
+        var normal = scm.Generate(3000, 0, seed: 31);
+        var anomalies = scm.Generate(0, 60, seed: 32);
+        var data = LocalizationData.Create(LoanScm.Model(), normal.Data, anomalies.Data, MissingPolicy.Error);
+        var plan = Mitigator.Prepare(data, new MitigationOptions());
+        var mitigator = plan.Mitigator;
+        var result = plan.Mitigate(0, anomalies.Rows);
+        var noise = OrleansRca.Causal.Counterfactuals.Propagator.Abduct(mitigator.Model, mitigator.Model.Graph.Names.Select(n => anomalies.Data[n]).ToArray());
+        var target = mitigator.Detector.Threshold;
+        var compared = 0;
+        foreach (var row in result.Rows.Where(r => r.Status == MitigationStatus.Solved))
+        {
+            var acted = row.Actions.Keys.Select(mitigator.Model.Graph.IndexOf).ToArray();
+            // From no action at all, the derivative-free search must meet the target at (almost) the same least cost.
+            var found = mitigator.PenaltySearch(noise, row.Row, acted, new double[acted.Length], target);
+            Assert.NotNull(found);
+            var cost = Math.Sqrt(found!.Select((t, j) => Math.Pow(t / mitigator.CostScale[acted[j]], 2)).Sum());
+            Assert.InRange(cost, row.Cost * (1 - 1e-6), row.Cost * 1.01); // a simplex on a kinked penalty stops within ~0.3%
+            Assert.True(mitigator.Detector.Score(Counterfactual(mitigator, noise, row.Row, acted, found)) <= target);
+            compared++;
+        }
+        Assert.True(compared > 20, $"{compared} rows compared");
+    }
+
+    private static double[] Counterfactual(Mitigator m, double[][] noise, int row, int[] acted, double[] theta)
+    {
+        var x = new double[m.Model.Count];
+        m.RowCounterfactual(noise, row, acted, theta, x);
+        return x;
+    }
 }
