@@ -9,9 +9,11 @@ using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--out docs/benchmarks-run.md] [--data tests/data]
+// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
-var outPath = Arg("--out") ?? Path.Combine("docs", "benchmarks-run.md");
+var only = Arg("--only");
+// A quick run is a smoke test: it never overwrites the recorded run.
+var outPath = Arg("--out") ?? (quick ? Path.Combine(Path.GetTempPath(), "benchmarks-quick.md") : Path.Combine("docs", "benchmarks-run.md"));
 var dataDir = Arg("--data") ?? Path.Combine("tests", "data");
 var rows = new List<(string Section, string Name, double MedianMs, string Note)>();
 
@@ -21,6 +23,64 @@ void Report(string section, string name, double ms, string note = "")
 {
     rows.Add((section, name, ms, note));
     Console.WriteLine($"{section,-22} {name,-48} {ms,12:F2} ms  {note}");
+}
+
+// 0. The user's path, whole: the CLI from files to JSON beside numpy + pandas; the HTTP service.
+if (only is null or "e2e")
+    foreach (var (name, ms, note) in EndToEnd.Run(quick, Directory.GetCurrentDirectory()))
+        Report("end to end", name, ms, note);
+if (only == "e2e") { Write(); return; }
+if (only == "csv")
+{
+    // CSV parsing alone, wall and CPU time: CPU time per MB holds even on a busy machine.
+    var path = Arg("--file") ?? Path.Combine(Path.GetTempPath(), "rca-e2e-100000", "data.csv");
+    var bytes = File.ReadAllBytes(path);
+    var mb = bytes.Length / 1e6;
+    var proc = System.Diagnostics.Process.GetCurrentProcess();
+    for (var k = 0; k < 4; k++)
+    {
+        var cpu = proc.TotalProcessorTime;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        CsvColumns.Read(bytes, "data.csv");
+        proc.Refresh();
+        var cpuMs = (proc.TotalProcessorTime - cpu).TotalMilliseconds;
+        Report("csv", $"CsvColumns.Read {mb:F0} MB, run {k}", sw.Elapsed.TotalMilliseconds, $"{mb / sw.Elapsed.TotalSeconds:F0} MB/s wall, {mb / (cpuMs / 1000):F0} MB/s per CPU-second");
+    }
+    var hash = Timing.Median(5, () => Dataset.IdOf(bytes));
+    Report("csv", "SHA-256 id", hash, $"{mb / (hash / 1000):F0} MB/s");
+    Write();
+    return;
+}
+if (only == "engine")
+{
+    // The engine alone on the end-to-end job's files (run --only e2e first): where the CLI's time goes.
+    var dir = Arg("--dir") ?? Path.Combine(Path.GetTempPath(), "rca-e2e-100000");
+    var model = ModelFile.Load(Path.Combine(dir, "model.json"));
+    var table = CsvData.LoadFor(model, Path.Combine(dir, "data.csv"));
+    foreach (var parallelism in new[] { -1, 1 })
+        Report("engine", $"MediationEngine.Run, {table.Rows:N0} rows, parallelism {parallelism}", Timing.Median(3, () => MediationEngine.Run(model, table, new MediationOptions { MaxParallelism = parallelism })));
+    var problem = MediationEngine.Prepare(model, table, new MediationOptions { MaxParallelism = 1 });
+    Report("engine", "Prepare (abduct, baseline)", Timing.Median(3, () => MediationEngine.Prepare(model, table, new MediationOptions { MaxParallelism = 1 })));
+    Report("engine", "RunTreatment x10", Timing.Median(3, () => { for (var i = 0; i < 10; i++) MediationEngine.RunTreatment(problem, i); }));
+    var run = MediationEngine.RunTreatment(problem, 0);
+    Report("engine", "RunPair x40 (treatment 0)", Timing.Median(3, () => { for (var j = 0; j < 40; j++) MediationEngine.RunPair(problem, j, run.MediatorValues[j]); }));
+    await using (var runner = await OrleansRca.Hosting.RcaHost.StartRunnerAsync(null, CancellationToken.None))
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(dir, "data.csv"));
+        var dataset = CsvColumns.Read(bytes, "data.csv");
+        await runner.AddDatasetAsync(dataset, bytes, DataFormat.Csv, CancellationToken.None);
+        var body = new System.Text.Json.Nodes.JsonObject { ["model"] = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "model.json"))), ["data"] = new System.Text.Json.Nodes.JsonObject { ["dataset"] = dataset.Id } };
+        for (var k = 0; k < 3; k++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var last = -1.0;
+            var progress = new Progress<double>(p => { if (p != last) { Console.WriteLine($"  {clock.ElapsedMilliseconds,6} ms progress {p:F3}"); last = p; } });
+            await runner.RunAsync("mediation", (System.Text.Json.Nodes.JsonObject)body.DeepClone(), progress, CancellationToken.None);
+            Report("engine", $"embedded silo analysis #{k}", clock.Elapsed.TotalMilliseconds);
+        }
+    }
+    Write();
+    return;
 }
 
 // 1. Counterfactual propagation of every row through every node (noise abducted, one node forced).
@@ -94,6 +154,10 @@ if (Directory.Exists(Path.Combine(dataDir, "bif")))
 foreach (var (name, ms, note) in LocalizationBenchmarks.Run(dataDir, quick ? 5 : 15, Arg("--rca") ?? Path.Combine("src", "OrleansRca.Cli", "bin", "Release", "net10.0", "rca")))
     Report("localization", name, ms, note);
 
+Write();
+
+void Write()
+{
 var md = new StringBuilder();
 md.AppendLine("# Benchmarks").AppendLine();
 md.AppendLine($"Generated by `dotnet run -c Release --project bench/OrleansRca.Benchmarks{(quick ? " -- --quick" : "")}` on {DateTime.UtcNow:yyyy-MM-dd}.");
@@ -105,3 +169,4 @@ foreach (var (section, name, ms, note) in rows)
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
 File.WriteAllText(outPath, md.ToString());
 Console.WriteLine($"wrote {outPath} (docs/benchmarks.md holds the recorded run with commentary)");
+}

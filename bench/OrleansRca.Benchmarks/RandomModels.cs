@@ -41,7 +41,11 @@ public static class RandomModels
     /// body, sometimes an earlier mediator), and one outcome fed by every mediator. Mechanisms are
     /// nonlinear formulas when <paramref name="nonlinear"/> is set, linear otherwise.
     /// </summary>
-    public static CausalModel Mediation(int nodes, int treatments, int mediators, bool nonlinear, int seed, int window = 40)
+    public static CausalModel Mediation(int nodes, int treatments, int mediators, bool nonlinear, int seed, int window = 40) =>
+        Mediation(nodes, treatments, mediators, nonlinear ? 1.0 : 0.0, seed, window);
+
+    /// <summary>As above, with each mechanism a nonlinear formula with probability <paramref name="nonlinearShare"/>.</summary>
+    public static CausalModel Mediation(int nodes, int treatments, int mediators, double nonlinearShare, int seed, int window = 40)
     {
         var random = new Random(seed);
         var json = Skeleton(nodes);
@@ -70,7 +74,7 @@ public static class RandomModels
             parents = parents.Distinct().Order().ToList();
             if (parents.Count == 0) continue;
             foreach (var p in parents) edges.Add(new JsonArray($"X{p}", $"X{i}"));
-            mechanisms[$"X{i}"] = nonlinear ? Formula(random, parents) : LinearMechanism(random, parents);
+            mechanisms[$"X{i}"] = random.NextDouble() < nonlinearShare ? Formula(random, parents) : LinearMechanism(random, parents);
         }
         return ModelFile.FromJson(json);
     }

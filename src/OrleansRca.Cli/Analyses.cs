@@ -30,12 +30,14 @@ public static class Analyses
         foreach (var field in dataFiles.Keys) request[field] = new JsonObject { ["dataset"] = Pending };
         await AnalysisRequests.ParseAsync(kind, request, new PendingIntake(), cancellationToken);
 
+        var phases = PhaseLog.Start();
         var starting = Task.Run(() => RcaHost.StartRunnerAsync(cluster, cancellationToken), cancellationToken);
         IAnalysisRunner? runner = null;
         try
         {
             var columns = ModelColumns(request);
             var files = await Task.Run(() => dataFiles.ToDictionary(f => f.Key, f => DataFile.Read(f.Value, columns)), cancellationToken);
+            phases.Mark("data read into columns");
             foreach (var (field, file) in files) request[field] = new JsonObject { ["dataset"] = file.Dataset.Id };
             var local = new LocalIntake(files.Values);
             var spec = await AnalysisRequests.ParseAsync(kind, request, local, cancellationToken);
@@ -43,15 +45,20 @@ public static class Analyses
             if (spec is MediationSpec m) AnalysisRequests.ToMediation(m, local.Datasets[m.Data.DatasetId]);
             if (spec is LocalizationSpec l) AnalysisRequests.ToLocalization(l, local.Datasets[l.Normal.DatasetId], local.Datasets[l.Anomalies.DatasetId]);
 
+            phases.Mark("validated");
             runner = await starting;
+            phases.Mark("silo started");
             foreach (var file in files.Values)
                 await runner.AddDatasetAsync(file.Dataset, file.Content, file.Format, cancellationToken);
-            return await runner.RunAsync(kind, request, progress, cancellationToken);
+            var result = await runner.RunAsync(kind, request, progress, cancellationToken);
+            phases.Mark("analysis");
+            return result;
         }
         finally
         {
             runner ??= await WhenStarted(starting);
             if (runner is not null) await runner.DisposeAsync();
+            phases.Mark("silo stopped");
         }
     }
 
@@ -97,6 +104,24 @@ public static class Analyses
         }
 
         public Task<bool> ExistsAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Datasets.ContainsKey(id));
+    }
+}
+
+/// <summary>With <c>RCA_TIMINGS=1</c>, the CLI's phases and their wall times on standard error (where the time goes).</summary>
+internal sealed class PhaseLog
+{
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly bool _on = Environment.GetEnvironmentVariable("RCA_TIMINGS") == "1";
+    private double _last;
+
+    public static PhaseLog Start() => new();
+
+    public void Mark(string phase)
+    {
+        if (!_on) return;
+        var now = _clock.Elapsed.TotalMilliseconds;
+        Console.Error.WriteLine($"timing: {phase,-24} {now - _last,8:F0} ms (at {now:F0} ms, since process start {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms)");
+        _last = now;
     }
 }
 

@@ -28,8 +28,11 @@ public sealed class AnalysisCache : IDisposable
 
     private readonly DatasetCache _datasets;
 
-    public AnalysisCache(IGrainFactory grains, ILocalSiloDetails silo, IDatasetStore datasets, TimeProvider? time = null)
+    public AnalysisCache(IGrainFactory grains, ILocalSiloDetails silo, IDatasetStore datasets,
+        Microsoft.Extensions.Options.IOptions<AnalysisLifetimeOptions>? options = null, TimeProvider? time = null)
     {
+        ComputeSlots = options?.Value.ComputeSlots ?? AnalysisLifetimeOptions.DefaultComputeSlots;
+        _compute = new SemaphoreSlim(ComputeSlots);
         _grains = grains;
         _datasets = new DatasetCache(datasets);
         _time = time ?? TimeProvider.System;
@@ -46,13 +49,14 @@ public sealed class AnalysisCache : IDisposable
     public DiscreteCache Discrete { get; }
 
     /// <summary>
-    /// CPU-heavy pieces that may run at once on this silo. One core is left for message handling: grain
-    /// turns, status polls and membership probes share the thread pool with this work, and a pool full
-    /// of long computations answers them late (or makes the silo look dead).
+    /// CPU-heavy pieces that may run at once on this silo (<see cref="AnalysisLifetimeOptions.ComputeSlots"/>;
+    /// by default one core is left for message handling: grain turns, status polls and membership probes
+    /// share the thread pool with this work, and a pool full of long computations answers them late, or
+    /// makes the silo look dead).
     /// </summary>
-    public static int ComputeSlots { get; } = Math.Max(1, Environment.ProcessorCount - 1);
+    public int ComputeSlots { get; }
 
-    private readonly SemaphoreSlim _compute = new(ComputeSlots);
+    private readonly SemaphoreSlim _compute;
 
     /// <summary>
     /// Runs core work off the grain scheduler, at most <see cref="ComputeSlots"/> at once on this silo.

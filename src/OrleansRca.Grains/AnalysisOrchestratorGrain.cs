@@ -14,7 +14,9 @@ namespace OrleansRca.Grains;
 /// cancel answers at once. Every finished piece is persisted; after a silo loss the reminder (or the next
 /// poll) reactivates the orchestrator, which resumes from its state and recomputes only what is missing.
 /// A finished analysis is kept for <see cref="AnalysisLifetimeOptions.Retention"/>, then forgotten.
+/// Random placement spreads orchestrators over the silos whatever their load figures say at the moment.
 /// </summary>
+[Orleans.Placement.RandomPlacement]
 public sealed partial class AnalysisOrchestratorGrain(
     [PersistentState("analysis", RcaStorage.Name)] IPersistentState<AnalysisState> state,
     AnalysisCache cache,

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,7 +12,12 @@ using OrleansRca.Grains.Datasets;
 namespace OrleansRca.Hosting;
 
 /// <summary>What <c>POST /v1/datasets</c> and <c>GET /v1/datasets/{id}</c> answer (contract section 6).</summary>
-public sealed record DatasetDocument(string Id, int Rows, string[] Columns, string[] NonNumericColumns, long Bytes)
+public sealed record DatasetDocument(
+    string Id,
+    int Rows,
+    string[] Columns,
+    [property: JsonPropertyName("non_numeric_columns")] string[] NonNumericColumns,
+    long Bytes)
 {
     public static DatasetDocument From(DatasetInfo i) => new(i.Id, i.Rows, i.Columns, i.NonNumericColumns, i.Bytes);
 }

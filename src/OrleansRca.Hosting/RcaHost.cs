@@ -92,7 +92,11 @@ public static class RcaHost
             default:
                 throw new InputException($"--clustering must be '{ClusteringModes.Localhost}' or '{ClusteringModes.AdoNet}', not '{options.Clustering}'");
         }
-        silo.AddRcaGrains(lifetime => lifetime.UseReminders = !embedded);
+        silo.AddRcaGrains(lifetime =>
+        {
+            lifetime.UseReminders = !embedded;
+            if (embedded) lifetime.ComputeSlots = Environment.ProcessorCount;
+        });
         return silo;
     }
 

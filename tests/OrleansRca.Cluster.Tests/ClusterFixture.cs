@@ -19,15 +19,17 @@ public sealed class RcaSiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder silo) => silo.AddMemoryGrainStorage(RcaStorage.Name).AddSharedReminders().AddRcaGrains(TestLifetimes.Configure);
 }
 
-/// <summary>Lifetimes short enough for tests: resume checks every 2 s, results kept for a minute.</summary>
+/// <summary>Lifetimes short enough for tests: resume checks every 2 s, results kept for 10 s.</summary>
 public static class TestLifetimes
 {
     public static readonly TimeSpan ResumeCheckPeriod = TimeSpan.FromSeconds(2);
 
+    public static readonly TimeSpan Retention = TimeSpan.FromSeconds(10);
+
     public static void Configure(AnalysisLifetimeOptions o)
     {
         o.ResumeCheckPeriod = ResumeCheckPeriod;
-        o.Retention = TimeSpan.FromMinutes(1);
+        o.Retention = Retention;
     }
 
     /// <summary>Reminders on the process-wide table (<see cref="SharedReminderTable"/>).</summary>
@@ -139,6 +141,9 @@ public sealed class FailoverCollection : ICollectionFixture<FailoverClusterFixtu
 public sealed class SharedGrainStorage(DeepCopier copier) : IGrainStorage
 {
     private static readonly ConcurrentDictionary<(string, GrainId), (object State, string ETag)> Records = new();
+
+    /// <summary>The stored record of a grain's state (what a database would hold), or null.</summary>
+    public static object? Find(string stateName, GrainId grainId) => Records.TryGetValue((stateName, grainId), out var r) ? r.State : null;
     private static long _version;
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -42,9 +42,13 @@ public sealed class MixtureMarginals
         return _values.AsSpan(v.StateOffset, v.Cardinality);
     }
 
-    /// <summary>Validates marginals given in the network-wide state numbering.</summary>
+    /// <summary>
+    /// Validates marginals given in the network-wide state numbering and rescales each node's to sum to 1.
+    /// <paramref name="normalize"/> false: <paramref name="values"/> are <see cref="Values"/> of an earlier
+    /// instance, already rescaled (rescaling twice would move the last bits).
+    /// </summary>
     /// <exception cref="InputException">Wrong length, a value outside [0, 1], or a node whose marginal does not sum to 1 (naming it).</exception>
-    public static MixtureMarginals Create(BayesianNetwork network, ReadOnlySpan<double> values, long? samples = null)
+    public static MixtureMarginals Create(BayesianNetwork network, ReadOnlySpan<double> values, long? samples = null, bool normalize = true)
     {
         if (values.Length != network.StateCount)
             throw new InputException($"the mixture has {values.Length} marginal values, the network has {network.StateCount} states");
@@ -66,7 +70,7 @@ public sealed class MixtureMarginals
             if (Math.Abs(sum - 1) > tolerance)
                 throw new InputException(
                     $"node '{v.Name}': the mixture marginals sum to {sum.ToString("G12", CultureInfo.InvariantCulture)}, not 1 (tolerance {tolerance:g})");
-            foreach (ref var p in block) p /= sum;
+            if (normalize) foreach (ref var p in block) p /= sum;
         }
         return new MixtureMarginals(network, copy, samples);
     }

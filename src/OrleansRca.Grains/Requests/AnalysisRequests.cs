@@ -169,7 +169,7 @@ public static class AnalysisRequests
         if (spec.Do is not null) body["do"] = spec.Do;
         if (spec.DiscreteKind == AnalysisKinds.Marginals) return DiscreteRequests.ParseAndValidate(spec.DiscreteKind, body);
         var network = DiscreteRequests.ParseNetwork(body);
-        var mixture = MixtureMarginals.Create(network, spec.Mixture ?? throw new InputException("a disentanglement needs its mixture"), spec.MixtureSamples);
+        var mixture = MixtureMarginals.Create(network, spec.Mixture ?? throw new InputException("a disentanglement needs its mixture"), spec.MixtureSamples, normalize: false);
         var method = spec.Method switch
         {
             "exact" => MixtureMethod.Exact, "robust" => MixtureMethod.Robust, _ => MixtureMethod.Auto,

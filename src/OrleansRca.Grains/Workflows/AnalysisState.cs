@@ -22,7 +22,7 @@ public sealed class AnalysisState
     [Id(7)] public AnalysisError? Error { get; set; }
 }
 
-/// <summary>How long analyses live and how often an interrupted one is looked at (silo options).</summary>
+/// <summary>How long analyses live, how often an interrupted one is looked at, how much runs at once (silo options).</summary>
 public sealed class AnalysisLifetimeOptions
 {
     /// <summary>
@@ -39,4 +39,12 @@ public sealed class AnalysisLifetimeOptions
     /// analysis and has no other silo to resume on) expiry runs on a grain timer.
     /// </summary>
     public bool UseReminders { get; set; } = true;
+
+    /// <summary>
+    /// CPU-heavy pieces at once on a silo. A server leaves one core for messages and membership probes;
+    /// the CLI's embedded silo serves nobody else and uses every core.
+    /// </summary>
+    public int ComputeSlots { get; set; } = DefaultComputeSlots;
+
+    public static int DefaultComputeSlots { get; } = Math.Max(1, Environment.ProcessorCount - 1);
 }

@@ -110,4 +110,57 @@ public sealed class MediateCliTests : IDisposable
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains("--data", outcome.Stderr);
     }
+
+    [Fact]
+    public async Task A_parquet_file_gives_the_same_document_as_its_csv()
+    {
+        var names = new[] { "T", "M1", "M2", "O" };
+        var rows = Data.Trim().Split('\n').Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        var fields = names.Select(n => new Parquet.Schema.DataField<double>(n)).ToArray();
+        await using (var file = File.Create(F("data.parquet")))
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(fields), file))
+        {
+            using var group = writer.CreateRowGroup();
+            for (var c = 0; c < names.Length; c++)
+                await group.WriteAsync<double>(fields[c], rows.Select(r => r[c]).ToArray().AsMemory());
+        }
+
+        var csv = await Mediate(F("model.json"), F("data.csv"));
+        var parquet = await Mediate(F("model.json"), F("data.parquet"));
+
+        Assert.Equal(0, parquet.ExitCode);
+        Assert.Equal(csv.Stdout, parquet.Stdout);
+    }
+
+    [Fact]
+    public async Task A_gap_is_named_by_column_and_row_unless_missing_says_how_to_fill_it()
+    {
+        File.WriteAllText(F("gaps.csv"), Data.Replace("0.9,1.2", "0.9,", StringComparison.Ordinal).Replace(",4.0\n", ",1.2,4.0\n", StringComparison.Ordinal));
+        var refused = await Mediate(F("model.json"), F("gaps.csv"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("column 'M2', row 2 is empty", refused.Stderr, StringComparison.Ordinal);
+
+        var filled = await Mediate(F("model.json"), F("gaps.csv"), "--missing", "drop");
+        Assert.Equal(0, filled.ExitCode);
+        Assert.Equal(3, (int)filled.Json["rows"]!);
+
+        Assert.Equal(2, (await Mediate(F("model.json"), F("gaps.csv"), "--missing", "zero")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Bare_rca_prints_the_usage_and_a_typo_gets_a_suggestion()
+    {
+        var bare = await CliRunner.RunAsync();
+        Assert.Equal(2, bare.ExitCode);
+        Assert.Contains("mediate", bare.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Usage", bare.Stderr, StringComparison.Ordinal);
+
+        var verb = await CliRunner.RunAsync("medate", "--model", F("model.json"));
+        Assert.Equal(2, verb.ExitCode);
+        Assert.Contains("did you mean 'mediate'?", verb.Stderr, StringComparison.Ordinal);
+
+        var option = await CliRunner.RunAsync("mediate", "--modle", F("model.json"), "--data", F("data.csv"));
+        Assert.Equal(2, option.ExitCode);
+        Assert.Contains("did you mean '--model'?", option.Stderr, StringComparison.Ordinal);
+    }
 }
