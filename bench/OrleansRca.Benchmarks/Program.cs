@@ -9,7 +9,7 @@ using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e] [--out docs/benchmarks-run.md] [--data tests/data]
+// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|mitigation] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
 var only = Arg("--only");
 // A quick run is a smoke test: it never overwrites the recorded run.
@@ -30,6 +30,7 @@ if (only is null or "e2e")
     foreach (var (name, ms, note) in EndToEnd.Run(quick, Directory.GetCurrentDirectory()))
         Report("end to end", name, ms, note);
 if (only == "e2e") { Write(); return; }
+if (only == "mitigation") { Mitigation(); Write(); return; }
 if (only == "csv")
 {
     // CSV parsing alone, wall and CPU time: CPU time per MB holds even on a busy machine.
@@ -143,6 +144,15 @@ foreach (var nodes in new[] { 20, 100 })
     var data = SyntheticData.Generate(model, null, n, seed: 3);
     var ms = Timing.Median(quick ? 1 : 3, () => MediationEngine.Run(model, data, new MediationOptions()));
     Report("large job", $"nonlinear N=1000, 20x100 pairs, {n:N0} rows", ms, "general propagator, partitioned subgraphs");
+}
+
+// 3b. Anomaly mitigation (issue 9).
+Mitigation();
+
+void Mitigation()
+{
+    foreach (var (name, ms, note) in MitigationBenchmarks.Run(quick ? 3 : 9))
+        Report("mitigation", name, ms, note);
 }
 
 // 4. Discrete networks (DIMM), when the data folder has the BIF files.

@@ -4,7 +4,24 @@ using OrleansRca.Causal.Data;
 
 namespace OrleansRca.Causal.Mitigation;
 
-public enum DetectorKind { Mahalanobis, Pca }
+public enum DetectorKind { Mahalanobis, Pca, Mixture }
+
+/// <summary>One quadratic part of a detector: distance sqrt((x - Center)' Form (x - Center)).</summary>
+public sealed record Ellipsoid(Vector<double> Center, Matrix<double> Form)
+{
+    public double Quadratic(ReadOnlySpan<double> x)
+    {
+        var d = Center.Count;
+        var sum = 0.0;
+        for (var i = 0; i < d; i++)
+        {
+            var inner = 0.0;
+            for (var j = 0; j < d; j++) inner += Form[i, j] * (x[j] - Center[j]);
+            sum += (x[i] - Center[i]) * inner;
+        }
+        return sum;
+    }
+}
 
 /// <summary>
 /// An anomaly detector trained on normal rows whose score is a quadratic-form distance,
@@ -13,7 +30,9 @@ public enum DetectorKind { Mahalanobis, Pca }
 /// centre in whitened space (the linear analogue of Deep SVDD's ||r(x) - mu||). <c>pca</c>: the
 /// reconstruction error of a linear autoencoder on standardised features, Q = D^-1 (I - V V') D^-1 with V the
 /// leading principal axes (the linear analogue of RootCLAM's AE score ||x - x_hat||).
-/// Being quadratic, the detector turns mitigation into a min-norm point of an ellipsoid.
+/// <c>mixture</c>: a Gaussian mixture fitted by EM (components chosen by BIC), scored by the Mahalanobis distance to
+/// the nearest component in that component's own whitened space, for normal data with several modes.
+/// Every part being quadratic, mitigation is a min-norm point of an ellipsoid (of the cheapest one for a mixture).
 /// </summary>
 public sealed class AnomalyDetector
 {
@@ -24,39 +43,51 @@ public sealed class AnomalyDetector
 
     public DetectorKind Kind { get; }
     public IReadOnlyList<string> Columns { get; }
-    public Vector<double> Center { get; }
-    /// <summary>The symmetric positive semi-definite form of the score.</summary>
-    public Matrix<double> Form { get; }
+    /// <summary>The quadratic parts; the score is the smallest of their distances (one part but for a mixture).</summary>
+    public IReadOnlyList<Ellipsoid> Parts { get; }
     public double Threshold { get; }
-    /// <summary>PCA: the bottleneck width; Mahalanobis: the dimension.</summary>
+    /// <summary>PCA: the bottleneck width; Mahalanobis: the dimension; mixture: the dimension.</summary>
     public int Components { get; }
 
-    private AnomalyDetector(DetectorKind kind, IReadOnlyList<string> columns, Vector<double> center, Matrix<double> form, int components, double[] trainingScores, double quantile)
+    private AnomalyDetector(DetectorKind kind, IReadOnlyList<string> columns, IReadOnlyList<Ellipsoid> parts, int components, double quantile, Matrix<double> centered, Vector<double> mean)
     {
         Kind = kind;
         Columns = columns;
-        Center = center;
-        Form = form;
+        Parts = parts;
         Components = components;
-        Threshold = Statistics.QuantileCustom(trainingScores, quantile, QuantileDefinition.R7);
+        var scores = new double[centered.RowCount];
+        var row = new double[columns.Count];
+        for (var r = 0; r < scores.Length; r++)
+        {
+            for (var j = 0; j < row.Length; j++) row[j] = centered[r, j] + mean[j];
+            scores[r] = Score(row);
+        }
+        Threshold = Statistics.QuantileCustom(scores, quantile, QuantileDefinition.R7);
     }
 
     public static DetectorKind ParseKind(string? text) => text switch
     {
         null or "mahalanobis" => DetectorKind.Mahalanobis,
         "pca" => DetectorKind.Pca,
-        _ => throw new InputException($"unknown detector '{text}'; use mahalanobis or pca"),
+        "mixture" => DetectorKind.Mixture,
+        _ => throw new InputException($"unknown detector '{text}'; use mahalanobis, pca or mixture"),
     };
 
-    public static string ToText(DetectorKind kind) => kind == DetectorKind.Pca ? "pca" : "mahalanobis";
+    public static string ToText(DetectorKind kind) => kind switch
+    {
+        DetectorKind.Pca => "pca",
+        DetectorKind.Mixture => "mixture",
+        _ => "mahalanobis",
+    };
 
     /// <summary>
     /// Trains on the <paramref name="columns"/> of <paramref name="normal"/>. Errors (naming the column) when there are
     /// no more rows than dimensions, a column is constant or not finite, or the covariance is singular.
     /// </summary>
-    /// <param name="components">PCA bottleneck width; null keeps the fewest axes explaining <see cref="DefaultExplainedVariance"/>.</param>
+    /// <param name="components">PCA bottleneck width (null: the fewest axes explaining <see cref="DefaultExplainedVariance"/>);
+    /// mixture: the number of Gaussians (null: the best of 1 to <see cref="GaussianMixture.DefaultMaxComponents"/> by BIC).</param>
     public static AnomalyDetector Train(DetectorKind kind, DataTable normal, IReadOnlyList<string> columns,
-        double quantile = DefaultQuantile, int? components = null)
+        double quantile = DefaultQuantile, int? components = null, int seed = 0)
     {
         var d = columns.Count;
         var n = normal.Rows;
@@ -81,6 +112,11 @@ public sealed class AnomalyDetector
         var covariance = x.TransposeThisAndMultiply(x) / (n - 1);
         Matrix<double> form;
         int kept;
+        if (kind == DetectorKind.Mixture)
+        {
+            var mixture = GaussianMixture.Fit(x, sd, components, seed);
+            return new AnomalyDetector(kind, columns, mixture.Select(c => c with { Center = c.Center + mean }).ToList(), mixture.Count, quantile, x, mean);
+        }
         if (kind == DetectorKind.Mahalanobis)
         {
             var collinear = new InputException($"normal data: the columns {string.Join(", ", columns)} are collinear; the Mahalanobis detector needs an invertible covariance");
@@ -107,14 +143,7 @@ public sealed class AnomalyDetector
             var residual = Matrix<double>.Build.DenseIdentity(d) - axes * axes.Transpose();
             form = scale * residual * scale;
         }
-        var scores = new double[n];
-        var row = Vector<double>.Build.Dense(d);
-        for (var r = 0; r < n; r++)
-        {
-            x.Row(r, row);
-            scores[r] = Math.Sqrt(Math.Max(0, row * (form * row)));
-        }
-        return new AnomalyDetector(kind, columns, mean, form, kept, scores, quantile);
+        return new AnomalyDetector(kind, columns, [new Ellipsoid(mean, form)], kept, quantile, x, mean);
     }
 
     /// <summary>The fewest leading eigenvalues (given ascending) whose sum reaches <paramref name="share"/> of the total, at most all but one.</summary>
@@ -133,18 +162,11 @@ public sealed class AnomalyDetector
     /// <summary>The score of one row given in <see cref="Columns"/> order.</summary>
     public double Score(ReadOnlySpan<double> x) => Math.Sqrt(Math.Max(0, Quadratic(x)));
 
-    /// <summary>(x - m)' Q (x - m).</summary>
+    /// <summary>The smallest (x - m)' Q (x - m) over the parts.</summary>
     public double Quadratic(ReadOnlySpan<double> x)
     {
-        var d = Columns.Count;
-        var sum = 0.0;
-        for (var i = 0; i < d; i++)
-        {
-            var ai = x[i] - Center[i];
-            var inner = 0.0;
-            for (var j = 0; j < d; j++) inner += Form[i, j] * (x[j] - Center[j]);
-            sum += ai * inner;
-        }
-        return sum;
+        var best = double.PositiveInfinity;
+        foreach (var part in Parts) best = Math.Min(best, part.Quadratic(x));
+        return best;
     }
 }

@@ -16,5 +16,6 @@ public static class Verbs
         yield return DimmEvalCommand.Create();
         yield return LocalizeCommand.Create();
         yield return LocalizeEvalCommand.Create();
+        yield return MitigateCommand.Create();
     }
 }

@@ -64,6 +64,23 @@ public static class AnalysisRequests
                 MediationPlan.Create(model, ToOptions(spec.Settings));
                 return spec;
             }
+            case AnalysisKinds.Mitigation:
+            {
+                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                MitigationRequest.ParseOptions(body, model); // checked now, without the data
+                var cost = body["cost"] switch
+                {
+                    null => "sd",
+                    JsonObject o => string.Join(",", o.Select(kv => $"{kv.Key}={(RequestJson.TryGetNumber(kv.Value, out var c) ? c.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : throw new InputException($"cost: the scale of '{kv.Key}' must be a number"))}")),
+                    _ => RequestJson.OptionalString(body, "cost") ?? "sd",
+                };
+                var normal = await DataAsync(body, "normal", intake, cancellationToken).ConfigureAwait(false);
+                var anomalies = await DataAsync(body, "anomalies", intake, cancellationToken).ConfigureAwait(false);
+                var defaults = new Causal.Mitigation.MitigationOptions();
+                return new MitigationSpec(ModelRecords.From(model), normal, anomalies, new MitigationSettings(
+                    RequestJson.OptionalString(body, "detector") ?? "mahalanobis", RequestJson.OptionalNumber(body, "alpha") ?? defaults.Alpha,
+                    RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi, cost));
+            }
             case LocalizationKinds.Localization:
             {
                 var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
@@ -142,6 +159,21 @@ public static class AnalysisRequests
         var request = new MediationRequest(model, Table(model, dataset, spec.Data), ToOptions(spec.Settings));
         request.Validate();
         return request;
+    }
+
+    /// <summary>The core's mitigation inputs (gaps resolved as localization does) and options, validated.</summary>
+    public static (Causal.RootCause.LocalizationData Data, Causal.Mitigation.MitigationOptions Options) ToMitigation(MitigationSpec spec, Dataset normal, Dataset anomalies)
+    {
+        var model = ModelRecords.ToModel(spec.Model);
+        var options = MitigationRequest.ParseOptions(new JsonObject
+        {
+            ["detector"] = spec.Settings.Detector, ["alpha"] = spec.Settings.Alpha, ["pi"] = spec.Settings.Pi, ["cost"] = spec.Settings.Cost,
+        }, model);
+        var names = model.Nodes.Select(n => n.Name).ToList();
+        var types = model.Nodes.Select(n => n.Type).ToList();
+        var policy = MissingValues.Parse(spec.Normal.Missing);
+        var data = Causal.RootCause.LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(spec.Anomalies.Missing)), policy);
+        return (data, options);
     }
 
     /// <summary>The core's localization inputs (gaps resolved by the spec's policy) and options, validated.</summary>

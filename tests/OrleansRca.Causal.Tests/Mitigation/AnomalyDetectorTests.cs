@@ -64,8 +64,39 @@ public sealed class AnomalyDetectorTests
         e = Assert.Throws<InputException>(() => AnomalyDetector.Train(DetectorKind.Pca, constant, ["a", "k"]));
         Assert.Contains("'k' is constant", e.Message);
         e = Assert.Throws<InputException>(() => AnomalyDetector.ParseKind("svdd"));
-        Assert.Contains("mahalanobis or pca", e.Message);
+        Assert.Contains("use mahalanobis, pca or mixture", e.Message);
         var collinear = new DataTable(["a", "b"], [[1.0, 2, 3, 4, 6], [2.0, 4, 6, 8, 12]]);
         Assert.Throws<InputException>(() => AnomalyDetector.Train(DetectorKind.Mahalanobis, collinear, ["a", "b"]));
+    }
+}
+
+public sealed class MixtureDetectorTests
+{
+    [Fact]
+    public void TwoSeparatedClustersGetOneEllipsoidEachAndTheScoreIsTheNearest()
+    {
+        var random = new Random(4);
+        const int rows = 3000;
+        var a = new double[rows];
+        var b = new double[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var east = r % 2 == 0;
+            a[r] = (east ? 10 : -10) + AnomalyDetectorTests.Gauss(random);
+            b[r] = (east ? 3 : -3) + 0.5 * AnomalyDetectorTests.Gauss(random);
+        }
+        var data = new DataTable(["a", "b"], [a, b]);
+        var detector = AnomalyDetector.Train(DetectorKind.Mixture, data, ["a", "b"]);
+        Assert.Equal(2, detector.Parts.Count);
+        var centers = detector.Parts.Select(p => p.Center[0]).Order().ToArray();
+        Assert.Equal(-10, centers[0], 0.2);
+        Assert.Equal(10, centers[1], 0.2);
+        // Between the clusters (a = 0) lies far from both, though it is the overall mean: a single ellipsoid would call it normal.
+        Assert.True(detector.Score([0, 0]) > 3 * detector.Threshold);
+        Assert.True(AnomalyDetector.Train(DetectorKind.Mahalanobis, data, ["a", "b"]).Score([0, 0]) < 1);
+        // Each part is the whitened distance to its own component: sd 1 along a, 0.5 along b.
+        var right = detector.Parts.Single(p => p.Center[0] > 0);
+        Assert.Equal(4, Math.Sqrt(right.Quadratic([right.Center[0], right.Center[1] + 2])), 0.3);
+        Assert.Equal(0.995, Enumerable.Range(0, rows).Count(r => detector.Score([a[r], b[r]]) <= detector.Threshold) / (double)rows, 3);
     }
 }
