@@ -136,13 +136,13 @@ public static class LocalizationEvaluation
                 {
                     var anomalies = CsvData.Load(Path.Combine(dir, "anomalies.csv"), names, null, missing);
                     var data = LocalizationData.Create(model, normalRaw, anomalies, missing);
-                    var ranked = Analysed(Localizer.Localize(fitted, data, baseOptions with { Target = truth.Target }));
+                    var ranked = Analysed(Localizer.Localize(fitted, data, baseOptions with { Target = truth.Target }), name == PlainRule ? model : null);
                     if (ranked.Take(1).Contains(truth.RootCause)) top1++;
                     if (ranked.Take(3).Contains(truth.RootCause)) top3++;
                     details.Add((Path.GetFileName(dir), truth.RootCause, ranked));
                 }
                 var target = ofMetric[0].Truth.Target;
-                var specific = splitFits.Count(s => Analysed(Localizer.Localize(s.Fitted, s.Data, baseOptions with { Target = target })).Count == 0);
+                var specific = splitFits.Count(s => Analysed(Localizer.Localize(s.Fitted, s.Data, baseOptions with { Target = target }), name == PlainRule ? s.Data.Model : null).Count == 0);
                 reports.Add(new PetShopReport(metric, name, ofMetric.Count, (double)top1 / ofMetric.Count, (double)top3 / ofMetric.Count,
                     splits.Count == 0 ? double.NaN : (double)specific / splits.Count, splits.Count, details));
             }
@@ -186,12 +186,23 @@ public static class LocalizationEvaluation
         return splits;
     }
 
-    /// <summary>The benchmark's analysed row: index 2, or the first later row where the target is anomalous; its ranking.</summary>
-    public static IReadOnlyList<string> Analysed(LocalizationResult result)
+    /// <summary>The method name that ranks by the plain rule (<see cref="Analysed"/> with a model).</summary>
+    public const string PlainRule = "plain rule: upstream nodes flagged at pi, by surprise";
+
+    /// <summary>
+    /// The benchmark's analysed row: index 2, or the first later row where the target is anomalous; its ranking.
+    /// With <paramref name="plainRule"/> (the model), the ranking is RootCLAM's plain rule instead: the target's
+    /// upstream nodes flagged at pi, most surprising first.
+    /// </summary>
+    public static IReadOnlyList<string> Analysed(LocalizationResult result, CausalModel? plainRule = null)
     {
         var rows = result.Rows.Where(r => r.Row >= 2).OrderBy(r => r.Row).ToList();
         var row = rows.FirstOrDefault(r => r.Status is not (RowStatus.TargetNotAnomalous or RowStatus.Dropped));
-        return row?.Ranking.Select(x => x.Node).ToList() ?? [];
+        if (row is null) return [];
+        if (plainRule is null) return row.Ranking.Select(x => x.Node).ToList();
+        var g = plainRule.Graph;
+        var upstream = g.Ancestors([g.IndexOf(result.Options.Target!)]);
+        return row.RootCauses.Where(n => upstream[g.IndexOf(n)]).OrderByDescending(n => row.Surprise[n]).ToList();
     }
 
     private sealed record Truth(string Metric, string Target, string RootCause);

@@ -122,7 +122,7 @@ public static class LocalizeEvalCommand
             if (petshops.Length > 0)
             {
                 var policy = MissingValues.Parse(parse.GetValue(missing) ?? "mean", "--missing");
-                var methods = new List<(string, LocalizeOptions)> { ("noise surprise (ours)", options) };
+                var methods = new List<(string, LocalizeOptions)> { ("noise surprise (ours)", options), (LocalizationEvaluation.PlainRule, options) };
                 if (parse.GetValue(shapley)) methods.Add(("Shapley attribution", options with { Method = RankingMethod.Shapley }));
                 var all = new JsonArray();
                 foreach (var folder in petshops)
