@@ -9,7 +9,7 @@ using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|discovery] [--out docs/benchmarks-run.md] [--data tests/data]
+// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|engine|csv|discovery|mitigation] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
 var only = Arg("--only");
 // A quick or partial run never overwrites the recorded run.
@@ -30,6 +30,7 @@ if (only is null or "e2e")
     foreach (var (name, ms, note) in EndToEnd.Run(quick, Directory.GetCurrentDirectory()))
         Report("end to end", name, ms, note);
 if (only == "e2e") { Write(); return; }
+if (only == "mitigation") { Mitigation(); Write(); return; }
 if (only == "csv")
 {
     // CSV parsing alone, wall and CPU time: CPU time per MB holds even on a busy machine.
@@ -156,6 +157,15 @@ foreach (var nodes in new[] { 20, 100 })
     Report("large job", $"nonlinear N=1000, 20x100 pairs, {n:N0} rows", ms, "general propagator, partitioned subgraphs");
 }
 
+// 3b. Anomaly mitigation (issue 9).
+Mitigation();
+
+void Mitigation()
+{
+    foreach (var (name, ms, note) in MitigationBenchmarks.Run(quick ? 3 : 9))
+        Report("mitigation", name, ms, note);
+}
+
 // 4. Discrete networks (DIMM), when the data folder has the BIF files.
 if (Directory.Exists(Path.Combine(dataDir, "bif")))
     foreach (var (name, ms, note) in DiscreteBenchmarks.Run(dataDir, quick ? 5 : 15))
@@ -164,6 +174,10 @@ if (Directory.Exists(Path.Combine(dataDir, "bif")))
 // 5. Causal discovery with unknown interventions (`--only discovery` runs this section alone).
 foreach (var (name, ms, note) in DiscoveryBenchmarks.Run(quick))
     Report("discovery", name, ms, note);
+
+// 6. Root-cause localization (issue 8); the CLI case needs the built rca (--rca PATH).
+foreach (var (name, ms, note) in LocalizationBenchmarks.Run(dataDir, quick ? 5 : 15, Arg("--rca") ?? Path.Combine("src", "OrleansRca.Cli", "bin", "Release", "net10.0", "rca")))
+    Report("localization", name, ms, note);
 
 Write();
 

@@ -122,14 +122,29 @@ public static class AnalysisKinds
     public const string Disentanglement = "disentanglement";
     public const string Marginals = "marginals";
     public const string Discovery = "discovery";
+    public const string Mitigation = "mitigation";
 
     /// <summary>Every kind the contract names (plus <c>marginals</c>, a CLI verb).</summary>
-    public static readonly IReadOnlyList<string> All = [Mediation, "localization", "mitigation", Disentanglement, Discovery, Marginals];
+    public static readonly IReadOnlyList<string> All = [Mediation, "localization", Mitigation, Disentanglement, Discovery, Marginals];
 
     /// <summary>The kinds the orchestrator can run now; the others are answered "not supported yet".</summary>
-    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement, Discovery];
+    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement, LocalizationKinds.Localization, Mitigation, Discovery];
 
     public static bool IsKnown(string kind) => All.Contains(kind, StringComparer.Ordinal);
 
     public static bool IsSupported(string kind) => Supported.Contains(kind, StringComparer.Ordinal);
 }
+
+/// <summary>Kept anomalous rows [Start, Start + Count) of a mitigation.</summary>
+[GenerateSerializer, Immutable, Alias("rca.MitigationWork")]
+public sealed record MitigationWork(
+    [property: Id(0)] string AnalysisId,
+    [property: Id(1)] int Start,
+    [property: Id(2)] int Count);
+
+/// <summary>Mitigated rows, each encoded as numbers by the core's <c>MitigationPlan.Encode</c>.</summary>
+[GenerateSerializer, Immutable, Alias("rca.MitigationRows")]
+public sealed record MitigationRows(
+    [property: Id(0)] int Start,
+    [property: Id(1)] double[][] Rows,
+    [property: Id(2)] string Silo);

@@ -83,3 +83,23 @@ public sealed record DiscreteSpec(
 {
     public override string Kind => DiscreteKind;
 }
+
+/// <summary>The <c>mitigate</c> options by their contract names (parsed by the core).</summary>
+[GenerateSerializer, Immutable, Alias("rca.MitigationSettings")]
+public sealed record MitigationSettings(
+    [property: Id(0)] string Detector,
+    [property: Id(1)] double Alpha,
+    [property: Id(2)] double Pi,
+    /// <summary><c>sd</c>, <c>unit</c> or <c>N=s,N=s</c>.</summary>
+    [property: Id(3)] string Cost);
+
+/// <summary><c>mitigation</c>: a model, the normal rows it is fitted on and the anomalous rows to mitigate.</summary>
+[GenerateSerializer, Immutable, Alias("rca.MitigationSpec")]
+public sealed record MitigationSpec(
+    [property: Id(0)] ModelRecord Model,
+    [property: Id(1)] DataRef Normal,
+    [property: Id(2)] DataRef Anomalies,
+    [property: Id(3)] MitigationSettings Settings) : AnalysisSpec
+{
+    public override string Kind => AnalysisKinds.Mitigation;
+}

@@ -47,6 +47,14 @@ public interface ICausalNodeGrain : IGrainWithStringKey
     Task<NodeFit> FitAsync(NodeFitWork work, CancellationToken cancellationToken = default);
 }
 
+/// <summary>A batch of anomalous rows of one mitigation (key: <see cref="GrainKeys.Mitigation"/>).</summary>
+[Alias("rca.IMitigationGrain")]
+public interface IMitigationGrain : IGrainWithStringKey
+{
+    [Alias("Run"), ResponseTimeout("00:10:00")]
+    Task<MitigationRows> RunAsync(MitigationWork work, CancellationToken cancellationToken = default);
+}
+
 /// <summary>One (treatment, mediator) pair of one analysis (key: <see cref="GrainKeys.Pair"/>).</summary>
 [Alias("rca.IMediationPairGrain")]
 public interface IMediationPairGrain : IGrainWithStringKey
@@ -95,6 +103,8 @@ public static class GrainKeys
     public static string Pair(string analysisId, int treatment, int mediator) => $"{analysisId}/t{treatment}/m{mediator}";
 
     public static string Bootstrap(string analysisId, int start) => $"{analysisId}/b{start}";
+
+    public static string Mitigation(string analysisId, int start) => $"{analysisId}/r{start}";
 
     /// <summary>A fresh analysis id: 32 lower-case hex digits.</summary>
     public static string NewAnalysisId() => Guid.NewGuid().ToString("N");

@@ -45,6 +45,7 @@ public static class Analyses
             // The data checks too (columns, values, gaps), before the cluster is asked for anything.
             if (spec is MediationSpec m) AnalysisRequests.ToMediation(m, local.Datasets[m.Data.DatasetId]);
             else if (spec is DiscoverySpec d) AnalysisRequests.ToDiscovery(d, [.. d.Data.Select(x => local.Datasets[x.DatasetId])]);
+            else if (spec is LocalizationSpec l) AnalysisRequests.ToLocalization(l, local.Datasets[l.Normal.DatasetId], local.Datasets[l.Anomalies.DatasetId]);
 
             phases.Mark("validated");
             runner = await starting;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Mediation;
+using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Requests;
 using OrleansRca.Grains.Datasets;
@@ -40,7 +41,11 @@ public sealed class AnalysisCache : IDisposable
         _entries = new IdleExpiringMap<Entry>(_time, IdleLifetime);
         Discrete = new DiscreteCache(grains, this, _time);
         Discovery = new DiscoveryCache(grains, this, _time);
+        Localization = new LocalizationCache(grains, this);
     }
+
+    /// <summary>The same, for localizations (inputs with gaps resolved, the fitted model for Shapley rows).</summary>
+    public LocalizationCache Localization { get; }
 
     /// <summary>The same, for the discrete analyses (networks, inference engines, interventional marginals).</summary>
     public DiscreteCache Discrete { get; }
@@ -136,6 +141,24 @@ public sealed class AnalysisCache : IDisposable
         }));
     }
 
+    /// <summary>A mitigation's plan (fit, root causes, detector), built once per silo from the spec (fetched from the orchestrator when not given).</summary>
+    public Task<MitigationPlan> GetMitigationAsync(string analysisId, MitigationSpec? spec, CancellationToken cancellationToken = default) =>
+        Touch(analysisId).Mitigation.GetOrStart(() => Task.Run(async () =>
+        {
+            if (spec is null)
+            {
+                var inputs = await _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync().ConfigureAwait(false);
+                spec = inputs.Spec as MitigationSpec ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a mitigation");
+            }
+            var normal = await _datasets.GetAsync(spec.Normal.DatasetId, cancellationToken).ConfigureAwait(false);
+            var anomalies = await _datasets.GetAsync(spec.Anomalies.DatasetId, cancellationToken).ConfigureAwait(false);
+            return await ComputeAsync(() =>
+            {
+                var (data, options) = AnalysisRequests.ToMitigation(spec, normal, anomalies);
+                return Mitigator.Prepare(data, options);
+            }, cancellationToken).ConfigureAwait(false);
+        }));
+
     /// <summary>Drops everything held for an analysis (it finished).</summary>
     public void Forget(string analysisId)
     {
@@ -148,6 +171,7 @@ public sealed class AnalysisCache : IDisposable
         _entries.Dispose();
         Discrete.Dispose();
         Discovery.Dispose();
+        Localization.Dispose();
         _compute.Dispose();
     }
 
@@ -170,6 +194,7 @@ public sealed class AnalysisCache : IDisposable
         public readonly OnceSlot<MediationRequest> Request = new();
         public readonly OnceSlot<CausalModel> Fitted = new();
         public readonly OnceSlot<MediationProblem> Problem = new();
+        public readonly OnceSlot<MitigationPlan> Mitigation = new();
         public readonly ConcurrentDictionary<int, OnceSlot<TreatmentRun>> Runs = new();
     }
 }

@@ -85,3 +85,15 @@ public sealed class BootstrapChunkState
     [Id(0)] public int Count { get; set; }
     [Id(1)] public double[]? Means { get; set; }
 }
+
+/// <summary>A batch of a mitigation's anomalous rows, solved with the silo's shared plan.</summary>
+[RandomPlacement]
+public sealed class MitigationGrain(AnalysisCache cache) : Grain, IMitigationGrain
+{
+    async Task<MitigationRows> IMitigationGrain.RunAsync(MitigationWork work, CancellationToken cancellationToken)
+    {
+        var plan = await cache.GetMitigationAsync(work.AnalysisId, null, cancellationToken);
+        var rows = await cache.ComputeAsync(() => plan.Mitigate(work.Start, work.Count).Rows.Select(plan.Encode).ToArray(), cancellationToken);
+        return new MitigationRows(work.Start, rows, cache.Silo);
+    }
+}

@@ -82,6 +82,40 @@ public sealed class HttpApiTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_localization_runs_on_the_cluster_and_equals_the_core()
+    {
+        var random = new Random(5);
+        string Rows(int n, double shift) => "a,b\n" + string.Join("\n", Enumerable.Range(0, n).Select(_ =>
+        {
+            var a = random.NextDouble();
+            return FormattableString.Invariant($"{a},{2 * a + random.NextDouble() + shift}");
+        })) + "\n";
+        var model = JsonNode.Parse("""{"nodes":[{"name":"a"},{"name":"b"}],"edges":[["a","b"]]}""")!.AsObject();
+        var request = new JsonObject { ["model"] = model, ["normal"] = Rows(300, 0), ["anomalies"] = Rows(4, 3), ["target"] = "b" };
+        var core = OrleansRca.Causal.RootCause.LocalizationJson.ToJson(OrleansRca.Causal.RootCause.Localizer.Run(
+            OrleansRca.Causal.RootCause.LocalizationData.Parse(OrleansRca.Causal.Models.ModelFile.FromJson(model), (string)request["normal"]!, (string)request["anomalies"]!,
+                OrleansRca.Causal.Data.MissingPolicy.Error), new OrleansRca.Causal.RootCause.LocalizeOptions { Target = "b" }));
+
+        var post = await Http.PostAsync("/v1/analyses/localization", Json(request));
+        Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        JsonObject document;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(50);
+            document = (await Http.GetFromJsonAsync<JsonObject>(post.Headers.Location))!;
+        }
+        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
+        Assert.Equal("succeeded", (string?)document["status"]);
+        Assert.Equal("localization", (string?)document["kind"]);
+        Assert.Equal(core.ToJsonString(), document["result"]!.ToJsonString());
+        Assert.All(document["result"]!["rows"]!.AsArray(), r => Assert.Equal("b", (string?)r!["ranking"]![0]!["node"]));
+
+        await AssertProblemAsync(await Http.PostAsync("/v1/analyses/localization", Json(new JsonObject { ["model"] = model.DeepClone(), ["normal"] = Rows(10, 0), ["anomalies"] = Rows(2, 0), ["pi"] = 0.6 })),
+            HttpStatusCode.BadRequest, "pi must be in (0, 0.5)");
+    }
+
+    [Fact]
     public async Task Malformed_json_is_400_problem_json()
     {
         var response = await Http.PostAsync("/v1/analyses/mediation", new StringContent("{\"model\": [1, 2", Encoding.UTF8, "application/json"));
@@ -111,7 +145,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
     public async Task Unknown_kind_is_404_and_a_kind_not_supported_yet_is_400()
     {
         await AssertProblemAsync(await Http.PostAsync("/v1/analyses/astrology", Json(new JsonObject())), HttpStatusCode.NotFound, "astrology");
-        await AssertProblemAsync(await Http.PostAsync("/v1/analyses/localization", Json(new JsonObject())), HttpStatusCode.BadRequest, "not supported yet");
+        await AssertProblemAsync(await Http.PostAsync("/v1/analyses/discovery", Json(new JsonObject())), HttpStatusCode.BadRequest, "not supported yet");
     }
 
     [Fact]

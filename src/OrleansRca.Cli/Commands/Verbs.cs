@@ -15,5 +15,8 @@ public static class Verbs
         yield return DisentangleCommand.Create();
         yield return DimmEvalCommand.Create();
         yield return DiscoverCommand.Create();
+        yield return LocalizeCommand.Create();
+        yield return LocalizeEvalCommand.Create();
+        yield return MitigateCommand.Create();
     }
 }

@@ -6,6 +6,7 @@ using OrleansRca.Causal.Discrete;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Requests;
+using OrleansRca.Causal.RootCause;
 using OrleansRca.Grains.Datasets;
 
 namespace OrleansRca.Grains.Requests;
@@ -62,6 +63,33 @@ public static class AnalysisRequests
                 // The node choices and the engine are checked against the model now, without the data.
                 MediationPlan.Create(model, ToOptions(spec.Settings));
                 return spec;
+            }
+            case AnalysisKinds.Mitigation:
+            {
+                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                MitigationRequest.ParseOptions(body, model); // checked now, without the data
+                var cost = body["cost"] switch
+                {
+                    null => "sd",
+                    JsonObject o => string.Join(",", o.Select(kv => $"{kv.Key}={(RequestJson.TryGetNumber(kv.Value, out var c) ? c.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : throw new InputException($"cost: the scale of '{kv.Key}' must be a number"))}")),
+                    _ => RequestJson.OptionalString(body, "cost") ?? "sd",
+                };
+                var normal = await DataAsync(body, "normal", intake, cancellationToken).ConfigureAwait(false);
+                var anomalies = await DataAsync(body, "anomalies", intake, cancellationToken).ConfigureAwait(false);
+                var defaults = new Causal.Mitigation.MitigationOptions();
+                return new MitigationSpec(ModelRecords.From(model), normal, anomalies, new MitigationSettings(
+                    RequestJson.OptionalString(body, "detector") ?? "mahalanobis", RequestJson.OptionalNumber(body, "alpha") ?? defaults.Alpha,
+                    RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi, cost));
+            }
+            case LocalizationKinds.Localization:
+            {
+                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                var options = LocalizationRequest.ParseOptions(body);
+                options.Validate(model);
+                var normal = await DataAsync(body, "normal", intake, cancellationToken).ConfigureAwait(false);
+                var anomalies = await DataAsync(body, "anomalies", intake, cancellationToken).ConfigureAwait(false);
+                return new LocalizationSpec(ModelRecords.From(model), normal, anomalies, new LocalizationSettings(options.Pi, options.Target,
+                    options.Method.ToString().ToLowerInvariant(), options.BlameLevel, options.Seed, options.Samples, options.Permutations));
             }
             case AnalysisKinds.Marginals:
             {
@@ -172,6 +200,39 @@ public static class AnalysisRequests
             ["seed"] = s.Seed,
         };
         return (tables, Causal.Discovery.DiscoveryProblem.Create(tables, spec.Names, DiscoveryRequest.ParseOptions(body)));
+    }
+
+    /// <summary>The core's mitigation inputs (gaps resolved as localization does) and options, validated.</summary>
+    public static (Causal.RootCause.LocalizationData Data, Causal.Mitigation.MitigationOptions Options) ToMitigation(MitigationSpec spec, Dataset normal, Dataset anomalies)
+    {
+        var model = ModelRecords.ToModel(spec.Model);
+        var options = MitigationRequest.ParseOptions(new JsonObject
+        {
+            ["detector"] = spec.Settings.Detector, ["alpha"] = spec.Settings.Alpha, ["pi"] = spec.Settings.Pi, ["cost"] = spec.Settings.Cost,
+        }, model);
+        var names = model.Nodes.Select(n => n.Name).ToList();
+        var types = model.Nodes.Select(n => n.Type).ToList();
+        var policy = MissingValues.Parse(spec.Normal.Missing);
+        var data = Causal.RootCause.LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(spec.Anomalies.Missing)), policy);
+        return (data, options);
+    }
+
+    /// <summary>The core's localization inputs (gaps resolved by the spec's policy) and options, validated.</summary>
+    public static (LocalizationData Data, LocalizeOptions Options) ToLocalization(LocalizationSpec spec, Dataset normal, Dataset anomalies)
+    {
+        var model = ModelRecords.ToModel(spec.Model);
+        var s = spec.Settings;
+        var options = LocalizationRequest.ParseOptions(new JsonObject
+        {
+            ["pi"] = s.Pi, ["target"] = s.Target, ["method"] = s.Method, ["blame-level"] = s.BlameLevel,
+            ["seed"] = s.Seed, ["samples"] = s.Samples, ["permutations"] = s.Permutations,
+        });
+        options.Validate(model);
+        var names = model.Nodes.Select(n => n.Name).ToList();
+        var types = model.Nodes.Select(n => n.Type).ToList();
+        var policy = MissingValues.Parse(spec.Normal.Missing);
+        var data = LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(spec.Anomalies.Missing)), policy);
+        return (data, options);
     }
 
     /// <summary>The core's discrete request (a <see cref="MarginalsRequest"/> or a <see cref="DisentanglementRequest"/>), validated.</summary>

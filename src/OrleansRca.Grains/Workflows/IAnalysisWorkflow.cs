@@ -26,6 +26,8 @@ public static class Workflows
         MediationSpec m => new MediationWorkflow(m),
         DiscreteSpec d => new DiscreteWorkflow(d),
         DiscoverySpec d => new DiscoveryWorkflow(d),
+        LocalizationSpec l => new LocalizationWorkflow(l),
+        MitigationSpec m => new MitigationWorkflow(m),
         _ => throw new OrleansRca.Causal.InputException($"analysis kind '{spec.Kind}' is not supported by the cluster yet"),
     };
 }

@@ -1,0 +1,437 @@
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Statistics;
+using OrleansRca.Causal.Counterfactuals;
+using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Models;
+using OrleansRca.Causal.RootCause;
+
+namespace OrleansRca.Causal.Mitigation;
+
+public sealed record MitigationOptions
+{
+    public DetectorKind Detector { get; init; } = DetectorKind.Mahalanobis;
+    /// <summary>The counterfactual must score at or below Alpha x threshold (RootCLAM's alpha); &gt; 0.</summary>
+    public double Alpha { get; init; } = 1;
+    /// <summary>Per-node cost scale s: the cost of actions theta is ||theta / s||_2. Nodes left out use their normal standard deviation.</summary>
+    public IReadOnlyDictionary<string, double>? CostScale { get; init; }
+    /// <summary>Localization's flag: a node is a root cause when its noise CDF is below pi or above 1 - pi.</summary>
+    public double Pi { get; init; } = new LocalizeOptions().Pi;
+    public double Quantile { get; init; } = AnomalyDetector.DefaultQuantile;
+    /// <summary>PCA bottleneck width or mixture size; null chooses (explained variance, BIC).</summary>
+    public int? Components { get; init; }
+    /// <summary>Linearisation rounds for non-linear mechanisms (linear ones need one).</summary>
+    public int MaxIterations { get; init; } = 50;
+
+    public void Validate()
+    {
+        if (!(Alpha > 0) || !double.IsFinite(Alpha)) throw new InputException($"alpha must be a positive number, not {Alpha}");
+        if (MaxIterations < 1) throw new InputException($"the iteration limit must be positive, not {MaxIterations}");
+        foreach (var (node, s) in CostScale ?? new Dictionary<string, double>())
+            if (!(s > 0) || !double.IsFinite(s)) throw new InputException($"the cost scale of '{node}' must be a positive number, not {s}");
+    }
+}
+
+/// <summary>Solved: the counterfactual meets alpha x threshold (flipped when that is at or below the threshold).</summary>
+public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreachable, NotConverged, Dropped }
+
+/// <param name="RootCauses">The flagged nodes of the row.</param>
+/// <param name="Actions">Soft interventions theta per acted-on node (flagged and controllable).</param>
+/// <param name="Counterfactual">Node-indexed values of the row after the actions, every other node keeping its abducted noise.</param>
+/// <param name="Cost">||theta / s||_2.</param>
+/// <param name="LowestScore">Unreachable rows: the lowest score the acted-on nodes can reach (NaN otherwise).</param>
+public sealed record MitigationRow(int Row, IReadOnlyList<string> RootCauses, IReadOnlyDictionary<string, double> Actions,
+    IReadOnlyList<double> Counterfactual, double ScoreBefore, double ScoreAfter, double Threshold, bool Flipped, double Cost,
+    MitigationStatus Status, double LowestScore, string? Reason);
+
+public sealed record MitigationResult(string Detector, double Threshold, double Alpha, IReadOnlyList<string> Nodes, IReadOnlyList<MitigationRow> Rows);
+
+/// <summary>
+/// Anomaly mitigation (RootCLAM eq. 1-2): per anomalous row, the actions theta on its flagged, controllable
+/// nodes with the least cost ||theta / s|| whose counterfactual scores at or below alpha x threshold. Actions are
+/// soft interventions x_j = f_j(pa_j) + u_j + theta_j applied in topological order; every node keeps its abducted
+/// noise, so the counterfactual is a propagation of (u + theta). The detector is a quadratic form, so with the
+/// counterfactual linearised in theta each step is an exact min-norm point of an ellipsoid
+/// (<see cref="MinNormEllipsoid"/>): for linear mechanisms one step is the exact optimum; otherwise steps repeat
+/// from the new point (sequential linearisation, a Gauss-Newton scheme for the constraint) until the actions settle
+/// and the propagated counterfactual meets the target. Rows are solved together: one propagation per round plus
+/// one per acted-on node gives every row's Jacobian.
+/// </summary>
+public sealed class Mitigator
+{
+    /// <summary>Shrinks the target so that a solution on the boundary still scores at or below it after rounding.</summary>
+    private const double BoundaryMargin = 1e-12;
+
+    public CausalModel Model { get; }
+    public AnomalyDetector Detector { get; }
+    public MitigationOptions Options { get; }
+    /// <summary>Per node: the cost scale s.</summary>
+    public IReadOnlyList<double> CostScale { get; }
+    private readonly double[] _sd;
+    private readonly bool _linear;
+
+    private Mitigator(CausalModel model, AnomalyDetector detector, MitigationOptions options, double[] costScale, double[] sd)
+    {
+        Model = model;
+        Detector = detector;
+        Options = options;
+        CostScale = costScale;
+        _sd = sd;
+        _linear = Enumerable.Range(0, model.Count).All(v => model.Mechanisms[v] switch
+        {
+            LinearMechanism => true,
+            BasisMechanism b => b.Spec.Family == "linear",
+            null => model.Graph.IsRoot(v),
+            _ => false,
+        });
+    }
+
+    /// <summary>
+    /// Trains the detector on <paramref name="normal"/> (no gaps) for a model whose mechanisms are given or fitted
+    /// by localization (<see cref="RootCauseModel"/>): one fit serves both root causes and counterfactuals.
+    /// </summary>
+    public static Mitigator Train(RootCauseModel fitted, DataTable normal, MitigationOptions options)
+    {
+        options.Validate();
+        var model = fitted.Model;
+        var names = model.Graph.Names;
+        foreach (var name in names)
+            if (!normal.Contains(name)) throw new InputException($"normal data has no column '{name}'");
+        foreach (var (node, _) in options.CostScale ?? new Dictionary<string, double>())
+            if (!model.Graph.TryGetIndex(node, out _)) throw new InputException($"a cost scale is given for unknown node '{node}'");
+        var detector = AnomalyDetector.Train(options.Detector, normal, names, options.Quantile, options.Components);
+        var sd = names.Select(n => normal[n].StandardDeviation()).ToArray();
+        var cost = names.Select((n, v) => options.CostScale is { } c && c.TryGetValue(n, out var s) ? s : sd[v]).ToArray();
+        return new Mitigator(model, detector, options, cost, sd);
+    }
+
+    /// <summary>
+    /// The whole analysis: fit the model on the normal rows (localization's fitting), localize every anomalous row
+    /// at <see cref="MitigationOptions.Pi"/>, train the detector, and mitigate each row on its flagged, controllable nodes.
+    /// Rows <c>--missing drop</c> left out come back with status <see cref="MitigationStatus.Dropped"/>.
+    /// </summary>
+    public static MitigationResult Run(LocalizationData data, MitigationOptions options)
+    {
+        var prepared = Prepare(data, options);
+        return prepared.Assemble(prepared.Mitigate(0, data.Anomalies.Rows).Rows);
+    }
+
+    /// <summary>Everything but the per-row solves: the fit, each row's root causes and the detector (a cluster builds it once per silo).</summary>
+    public static MitigationPlan Prepare(LocalizationData data, MitigationOptions options)
+    {
+        options.Validate();
+        var localize = new LocalizeOptions { Pi = options.Pi };
+        localize.Validate(data.Model);
+        var fitted = RootCauseModel.Fit(data.Model, data.Normal);
+        var mitigator = Train(fitted, data.Normal, options);
+        var localized = Localizer.Localize(fitted, data, localize).Rows.ToDictionary(r => r.Row);
+        var g = fitted.Model.Graph;
+        var rootCauses = data.RowIndex.Select(r => (IReadOnlyList<int>)localized[r].RootCauses.Select(g.IndexOf).ToArray()).ToList();
+        return new MitigationPlan(data, mitigator, rootCauses);
+    }
+
+    /// <summary>
+    /// Mitigates every row of <paramref name="anomalies"/> (no gaps), acting on the controllable nodes among the row's
+    /// <paramref name="rootCauses"/> (node indices, e.g. localization's flags).
+    /// </summary>
+    public MitigationResult Mitigate(DataTable anomalies, IReadOnlyList<IReadOnlyList<int>> rootCauses)
+    {
+        var g = Model.Graph;
+        var n = g.Count;
+        foreach (var name in g.Names)
+            if (!anomalies.Contains(name)) throw new InputException($"anomalies have no column '{name}'");
+        var rows = anomalies.Rows;
+        if (rootCauses.Count != rows)
+            throw new ArgumentException($"{rootCauses.Count} root-cause lists for {rows} rows");
+        var data = g.Names.Select(name => anomalies[name]).ToArray();
+        var noise = Propagator.Abduct(Model, data);
+        var threshold = Detector.Threshold;
+        var target = Options.Alpha * threshold;
+        var targetQuadratic = target * target * (1 - BoundaryMargin);
+
+        var flagged = new int[rows][];
+        var acted = new int[rows][];
+        var status = new MitigationStatus?[rows];
+        var before = new double[rows];
+        var row = new double[n];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var v = 0; v < n; v++) row[v] = data[v][r];
+            before[r] = Detector.Score(row);
+            flagged[r] = rootCauses[r].OrderBy(v => g.TopologicalRank[v]).ToArray();
+            acted[r] = flagged[r].Where(v => Model.Nodes[v].Controllable).ToArray();
+            if (before[r] <= threshold) status[r] = MitigationStatus.Normal;
+            else if (acted[r].Length == 0) status[r] = MitigationStatus.NoControllableRootCause;
+        }
+
+        var theta = new double[rows][];
+        for (var r = 0; r < rows; r++) theta[r] = new double[acted[r].Length];
+        var lowest = new double[rows];
+        var lastStep = new double[rows];
+        Array.Fill(lastStep, double.PositiveInfinity);
+        var best = new double[rows][];
+        var bestCost = new double[rows];
+        Array.Fill(bestCost, double.PositiveInfinity);
+        var unreachable = new bool[rows];
+        double[][] current = data;
+
+        for (var iteration = 0; ; iteration++)
+        {
+            var pending = Enumerable.Range(0, rows).Where(r => status[r] is null).ToArray();
+            if (iteration > 0)
+            {
+                current = Counterfactuals(noise, acted, theta, null, 0);
+                foreach (var r in pending)
+                {
+                    for (var v = 0; v < n; v++) row[v] = current[v][r];
+                    var feasible = Detector.Quadratic(row) <= target * target;
+                    var cost = Cost(acted[r], theta[r]);
+                    if (feasible && cost < bestCost[r]) (bestCost[r], best[r]) = (cost, (double[])theta[r].Clone());
+                    var settled = _linear || lastStep[r] <= 1e-9 * (1 + Norm(theta[r]));
+                    if (feasible && settled) status[r] = MitigationStatus.Solved;
+                    else if (settled && unreachable[r]) status[r] = MitigationStatus.Unreachable;
+                    else if (iteration == Options.MaxIterations)
+                        status[r] = best[r] is null ? MitigationStatus.NotConverged : MitigationStatus.Solved;
+                }
+                pending = pending.Where(r => status[r] is null).ToArray();
+            }
+            if (pending.Length == 0) break;
+
+            // Jacobian columns: one propagation per acted-on node, each shifting that node in every row that acts on it.
+            var nodes = pending.SelectMany(r => acted[r]).Distinct().ToArray();
+            var step = nodes.ToDictionary(v => v, v => _linear ? CostScale[v] : 1e-6 * _sd[v]);
+            var shifted = nodes.ToDictionary(v => v, v => Counterfactuals(noise, acted, theta, v, step[v]));
+            foreach (var r in pending)
+            {
+                var k = acted[r].Length;
+                var x = Vector<double>.Build.Dense(n, i => current[i][r]);
+                var b = Matrix<double>.Build.Dense(n, k);
+                for (var j = 0; j < k; j++)
+                {
+                    var v = acted[r][j];
+                    for (var i = 0; i < n; i++) b[i, j] = (shifted[v][i][r] - current[i][r]) / step[v] * CostScale[v];
+                }
+                // x(theta') ~ x(theta) + B (phi - theta / s): solve for phi = theta' / s, in the part (ellipsoid) it is cheapest to reach.
+                var phiNow = Vector<double>.Build.Dense(k, j => theta[r][j] / CostScale[acted[r][j]]);
+                var start = x - b * phiNow;
+                MinNormEllipsoid.Result? solution = null;
+                foreach (var part in Detector.Parts)
+                {
+                    var s = MinNormEllipsoid.Solve(start - part.Center, b, part.Form, targetQuadratic);
+                    if (solution is not { } sofar || Better(s, sofar)) solution = s;
+                }
+                lowest[r] = solution!.Value.LowestQuadratic;
+                unreachable[r] = solution.Value.Outcome == MinNormEllipsoid.Outcome.Unreachable;
+                var next = solution.Value.Phi.Select((p, j) => p * CostScale[acted[r][j]]).ToArray();
+                lastStep[r] = Math.Sqrt(next.Select((x, j) => (x - theta[r][j]) * (x - theta[r][j])).Sum());
+                theta[r] = next;
+            }
+        }
+
+        // Linearisation can cycle across kinks of fitted mechanisms: those rows get the penalty search.
+        for (var r = 0; r < rows; r++)
+            if (status[r] == MitigationStatus.NotConverged && PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
+                (status[r], best[r]) = (MitigationStatus.Solved, found);
+
+        // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
+        var final = Enumerable.Range(0, rows).Select(r => status[r] == MitigationStatus.Solved && best[r] is { } b0 ? b0
+            : status[r] == MitigationStatus.Solved ? theta[r] : new double[acted[r].Length]).ToArray();
+        var counterfactual = Counterfactuals(noise, acted, final, null, 0);
+        var results = new MitigationRow[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var v = 0; v < n; v++) row[v] = counterfactual[v][r];
+            var after = Detector.Score(row);
+            var actions = new Dictionary<string, double>();
+            if (status[r] == MitigationStatus.Solved)
+                for (var j = 0; j < acted[r].Length; j++) actions[g.Names[acted[r][j]]] = final[r][j];
+            var flipped = status[r] == MitigationStatus.Solved && after <= threshold;
+            var lowestScore = status[r] == MitigationStatus.Unreachable ? Math.Sqrt(Math.Max(0, lowest[r])) : double.NaN;
+            var causes = flagged[r].Select(v => g.Names[v]).ToArray();
+            results[r] = new MitigationRow(r, causes, actions, (double[])row.Clone(), before[r], after, threshold, flipped,
+                Cost(acted[r], final[r]), status[r]!.Value, lowestScore, Reason(status[r]!.Value, flipped, causes, lowestScore));
+        }
+        return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, g.Names, results);
+    }
+
+    /// <summary>Exact-penalty weights tried in turn: above the constraint's multiplier the penalty's minimum is the constrained one.</summary>
+    private static readonly double[] PenaltyWeights = [10, 100, 1000];
+
+    /// <summary>Initial simplex edges (in cost-scaled units) of the successive Nelder-Mead restarts.</summary>
+    private static readonly double[] SimplexSizes = [0.5, 0.05, 0.005];
+
+    /// <summary>
+    /// The robust fallback: minimises ||phi|| + rho max(0, g(x(s phi)) - target) with MathNet's Nelder-Mead simplex
+    /// (derivative-free, so kinks do not matter), from the linearisation's last point, propagating the row itself
+    /// at every evaluation; the cheapest point found that meets the target, or null.
+    /// </summary>
+    internal double[]? PenaltySearch(double[][] noise, int r, int[] acted, double[] start, double target)
+    {
+        var k = acted.Length;
+        var x = new double[Model.Count];
+        var theta = new double[k];
+        double ScoreAt(Vector<double> phi)
+        {
+            for (var j = 0; j < k; j++) theta[j] = phi[j] * CostScale[acted[j]];
+            RowCounterfactual(noise, r, acted, theta, x);
+            return Detector.Score(x);
+        }
+        var guess = Vector<double>.Build.Dense(k, j => start[j] / CostScale[acted[j]]);
+        foreach (var rho in PenaltyWeights)
+        {
+            var objective = MathNet.Numerics.Optimization.ObjectiveFunction.Value(phi =>
+                phi.L2Norm() + rho * Math.Max(0, ScoreAt(phi) - target * (1 - BoundaryMargin)));
+            // Restarts with a shrinking simplex: the exact penalty has a kink at the boundary, where a simplex stalls early.
+            foreach (var size in SimplexSizes)
+            {
+                try
+                {
+                    guess = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(objective, guess,
+                        Vector<double>.Build.Dense(k, size), convergenceTolerance: 1e-12, maximumIterations: 4000).MinimizingPoint;
+                }
+                catch (MathNet.Numerics.Optimization.MaximumIterationsException)
+                {
+                    // Keep the previous guess; the next restart or weight goes on from it.
+                }
+            }
+            if (ScoreAt(guess) > target) continue;
+            // The optimum lies on the boundary: pull the point in along its ray to where the target is just met.
+            double lo = 0, hi = 1;
+            if (ScoreAt(Vector<double>.Build.Dense(k)) > target)
+                for (var it = 0; it < 60; it++) { var mid = (lo + hi) / 2; if (ScoreAt(guess * mid) <= target) hi = mid; else lo = mid; }
+            else hi = 0;
+            return (guess * hi).Select((p, j) => p * CostScale[acted[j]]).ToArray();
+        }
+        return null;
+    }
+
+    /// <summary>One row's counterfactual: its abducted noise plus the actions, propagated node by node.</summary>
+    internal void RowCounterfactual(double[][] noise, int r, int[] acted, ReadOnlySpan<double> theta, double[] x)
+    {
+        var g = Model.Graph;
+        Span<double> parents = stackalloc double[g.Count];
+        foreach (var v in g.TopologicalOrder)
+        {
+            var ps = g.Parents[v];
+            for (var k = 0; k < ps.Length; k++) parents[k] = x[ps[k]];
+            var value = (Model.Mechanisms[v]?.Evaluate(parents[..ps.Length]) ?? 0) + noise[v][r];
+            var j = Array.IndexOf(acted, v);
+            x[v] = j >= 0 ? value + theta[j] : value;
+        }
+    }
+
+    /// <summary>Why a row was not (or not fully) flipped; null when it was. One wording for the core and the cluster.</summary>
+    public string? Reason(MitigationStatus status, bool flipped, IReadOnlyList<string> rootCauses, double lowestScore)
+    {
+        var acted = rootCauses.Where(n => Model.Nodes[Model.Graph.IndexOf(n)].Controllable).ToList();
+        var target = Options.Alpha * Detector.Threshold;
+        return status switch
+        {
+            MitigationStatus.Normal => "the detector already scores the row normal",
+            MitigationStatus.NoControllableRootCause => rootCauses.Count == 0
+                ? "no root cause was flagged"
+                : $"no flagged node is controllable (flagged: {string.Join(", ", rootCauses)})",
+            MitigationStatus.Unreachable => $"acting on {string.Join(", ", acted)} cannot bring the score below {target:G6} (lowest reachable {lowestScore:G6})",
+            MitigationStatus.NotConverged => $"no action met the target in {Options.MaxIterations} linearisation rounds",
+            MitigationStatus.Dropped => "the row has a gap and --missing drop left it out",
+            _ => flipped ? null : $"alpha {Options.Alpha} puts the target above the threshold",
+        };
+    }
+
+    /// <summary>A reachable part beats an unreachable one; among reachable parts the nearer, among unreachable the lower score.</summary>
+    private static bool Better(MinNormEllipsoid.Result a, MinNormEllipsoid.Result b)
+    {
+        var aReach = a.Outcome != MinNormEllipsoid.Outcome.Unreachable;
+        var bReach = b.Outcome != MinNormEllipsoid.Outcome.Unreachable;
+        if (aReach != bReach) return aReach;
+        return aReach ? a.Phi.L2Norm() < b.Phi.L2Norm() : a.LowestQuadratic < b.LowestQuadratic;
+    }
+
+    private double Cost(int[] nodes, double[] theta)
+    {
+        var sum = 0.0;
+        for (var j = 0; j < nodes.Length; j++) sum += theta[j] / CostScale[nodes[j]] * (theta[j] / CostScale[nodes[j]]);
+        return Math.Sqrt(sum);
+    }
+
+    private static double Norm(double[] x) => Math.Sqrt(x.Sum(v => v * v));
+
+    /// <summary>Propagates every row's noise plus its actions (and <paramref name="extra"/> on node <paramref name="extraNode"/> where a row acts on it).</summary>
+    private double[][] Counterfactuals(double[][] noise, int[][] acted, double[][] theta, int? extraNode, double extra)
+    {
+        var n = Model.Count;
+        var rows = noise[0].Length;
+        var shifted = new double[n][];
+        for (var v = 0; v < n; v++) shifted[v] = noise[v];
+        for (var r = 0; r < rows; r++)
+            for (var j = 0; j < acted[r].Length; j++)
+            {
+                var v = acted[r][j];
+                var delta = theta[r][j] + (v == extraNode ? extra : 0);
+                if (delta == 0) continue;
+                if (ReferenceEquals(shifted[v], noise[v])) shifted[v] = (double[])noise[v].Clone();
+                shifted[v][r] += delta;
+            }
+        var values = new double[]?[n];
+        Propagator.Propagate(Model, Model.Graph.TopologicalOrder, shifted, values, rows);
+        return values!;
+    }
+}
+
+/// <summary>A prepared mitigation: the data, the trained <see cref="Mitigator"/> and each kept row's root causes.</summary>
+public sealed class MitigationPlan(LocalizationData data, Mitigator mitigator, IReadOnlyList<IReadOnlyList<int>> rootCauses)
+{
+    public LocalizationData Data { get; } = data;
+    public Mitigator Mitigator { get; } = mitigator;
+    public IReadOnlyList<IReadOnlyList<int>> RootCauses { get; } = rootCauses;
+
+    /// <summary>Mitigates kept rows [start, start + count); rows carry their file index.</summary>
+    public MitigationResult Mitigate(int start, int count)
+    {
+        var indices = Enumerable.Range(start, count).ToArray();
+        var result = Mitigator.Mitigate(Data.Anomalies.SelectRows(indices), indices.Select(r => RootCauses[r]).ToList());
+        return result with { Rows = result.Rows.Select(r => r with { Row = Data.RowIndex[start + r.Row] }).ToList() };
+    }
+
+    /// <summary>The result document's rows: the mitigated ones and the dropped ones, in file order.</summary>
+    public MitigationResult Assemble(IEnumerable<MitigationRow> mitigated)
+    {
+        var rows = mitigated.ToList();
+        foreach (var dropped in Data.DroppedRows)
+            rows.Add(new MitigationRow(dropped, [], new Dictionary<string, double>(), [], double.NaN, double.NaN, Mitigator.Detector.Threshold, false, 0,
+                MitigationStatus.Dropped, double.NaN, Mitigator.Reason(MitigationStatus.Dropped, false, [], double.NaN)));
+        return new MitigationResult(AnomalyDetector.ToText(Mitigator.Detector.Kind), Mitigator.Detector.Threshold, Mitigator.Options.Alpha,
+            Mitigator.Model.Graph.Names, rows.OrderBy(r => r.Row).ToList());
+    }
+
+    /// <summary>A row as numbers (the cluster persists finished pieces as number arrays): row, status, flipped, scores,
+    /// threshold, cost, lowest score, then per node the counterfactual, the action (NaN: none) and the root-cause flag.</summary>
+    public int EncodedWidth => 8 + 3 * Mitigator.Model.Count;
+
+    public double[] Encode(MitigationRow r)
+    {
+        var names = Mitigator.Model.Graph.Names;
+        var n = names.Count;
+        var x = new double[EncodedWidth];
+        (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]) = (r.Row, (int)r.Status, r.Flipped ? 1 : 0, r.ScoreBefore, r.ScoreAfter, r.Threshold, r.Cost, r.LowestScore);
+        for (var v = 0; v < n; v++)
+        {
+            x[8 + v] = r.Counterfactual.Count == n ? r.Counterfactual[v] : double.NaN;
+            x[8 + n + v] = r.Actions.TryGetValue(names[v], out var theta) ? theta : double.NaN;
+            x[8 + 2 * n + v] = r.RootCauses.Contains(names[v]) ? 1 : 0;
+        }
+        return x;
+    }
+
+    public MitigationRow Decode(double[] x)
+    {
+        var g = Mitigator.Model.Graph;
+        var n = g.Count;
+        var status = (MitigationStatus)(int)x[1];
+        var causes = g.TopologicalOrder.Where(v => x[8 + 2 * n + v] == 1).Select(v => g.Names[v]).ToArray();
+        var actions = new Dictionary<string, double>();
+        foreach (var v in g.TopologicalOrder)
+            if (!double.IsNaN(x[8 + n + v])) actions[g.Names[v]] = x[8 + n + v];
+        return new MitigationRow((int)x[0], causes, actions, x[8..(8 + n)], x[3], x[4], x[5], x[2] == 1, x[6], status, x[7],
+            Mitigator.Reason(status, x[2] == 1, causes, x[7]));
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Models;
+using OrleansRca.Causal.RootCause;
+
+namespace OrleansRca.Causal.Requests;
+
+/// <summary>
+/// A localization as the HTTP body and the cluster carry it: <c>model</c> (object), <c>normal</c> and
+/// <c>anomalies</c> (CSV text), and the <c>localize</c> verb's options by long name: <c>pi</c>, <c>target</c>,
+/// <c>missing</c>, <c>method</c> (noise|shapley), <c>blame-level</c>, <c>seed</c>, <c>samples</c>, <c>permutations</c>.
+/// </summary>
+public sealed record LocalizationRequest(LocalizationData Data, LocalizeOptions Options)
+{
+    public static LocalizationRequest Parse(JsonObject body)
+    {
+        var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+        var options = ParseOptions(body);
+        options.Validate(model);
+        var missing = MissingValues.Parse(RequestJson.OptionalString(body, "missing"));
+        var data = LocalizationData.Parse(model, RequestJson.RequiredString(body, "normal"), RequestJson.RequiredString(body, "anomalies"), missing);
+        return new LocalizationRequest(data, options);
+    }
+
+    public static LocalizeOptions ParseOptions(JsonObject body)
+    {
+        var methodText = RequestJson.OptionalString(body, "method") ?? "noise";
+        var method = methodText switch
+        {
+            "noise" => RankingMethod.Noise,
+            "shapley" => RankingMethod.Shapley,
+            _ => throw new InputException($"method must be noise or shapley, not '{methodText}'"),
+        };
+        var defaults = new LocalizeOptions();
+        return new LocalizeOptions
+        {
+            Pi = RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi,
+            Target = RequestJson.OptionalString(body, "target"),
+            Method = method,
+            BlameLevel = RequestJson.OptionalNumber(body, "blame-level") ?? defaults.BlameLevel,
+            Seed = RequestJson.OptionalInt(body, "seed") ?? 0,
+            Samples = RequestJson.OptionalInt(body, "samples") ?? defaults.Samples,
+            Permutations = RequestJson.OptionalInt(body, "permutations") ?? defaults.Permutations,
+        };
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+
+namespace OrleansRca.Causal.RootCause;
+
+/// <summary>
+/// The <c>localize</c> result document (contract section 4): <c>rows[]</c> with <c>row</c>, <c>root_causes</c>,
+/// <c>scores</c> (noise CDF per node) and <c>ranking[{node, score}]</c>, plus each row's status, unobserved nodes,
+/// the target's tail probability and Shapley details; and each node's fit quality. One writer for the
+/// CLI and HTTP, so both print the same document.
+/// </summary>
+public static class LocalizationJson
+{
+    public static JsonObject ToJson(LocalizationResult result)
+    {
+        var rows = new JsonArray();
+        foreach (var r in result.Rows)
+        {
+            var row = new JsonObject
+            {
+                ["row"] = r.Row,
+                ["status"] = r.Status,
+                ["root_causes"] = new JsonArray(r.RootCauses.Select(n => (JsonNode)n).ToArray()),
+                ["scores"] = Map(r.Scores),
+                ["ranking"] = new JsonArray(r.Ranking.Select(x => (JsonNode)new JsonObject { ["node"] = x.Node, ["score"] = Number(x.Score) }).ToArray()),
+                ["surprise"] = Map(r.Surprise),
+            };
+            if (r.Unobserved.Count > 0) row["unobserved"] = new JsonArray(r.Unobserved.Select(n => (JsonNode)n).ToArray());
+            if (r.TargetTail is { } tail) row["target_tail"] = Number(tail);
+            if (r.Attribution is { } a)
+                row["attribution"] = new JsonObject
+                {
+                    ["outlier_score"] = Number(a.OutlierScore),
+                    ["exact"] = a.Exact,
+                    ["permutations"] = a.Permutations,
+                    ["max_standard_error"] = Number(a.StandardErrors.Values.DefaultIfEmpty(0).Max()),
+                };
+            rows.Add(row);
+        }
+        var fits = new JsonArray();
+        foreach (var f in result.Fits)
+        {
+            var fit = new JsonObject
+            {
+                ["node"] = f.Node,
+                ["family"] = f.Family,
+                ["rows"] = f.Rows,
+                ["held_out_r2"] = Number(f.HeldOutR2),
+                ["held_out_rmse"] = Number(f.HeldOutRmse),
+                ["linear_rmse"] = Number(f.LinearRmse),
+            };
+            if (f.Notes.Count > 0) fit["notes"] = new JsonArray(f.Notes.Select(n => (JsonNode)n).ToArray());
+            fits.Add(fit);
+        }
+        var o = result.Options;
+        return new JsonObject
+        {
+            ["pi"] = o.Pi,
+            ["target"] = o.Target,
+            ["method"] = o.Method.ToString().ToLowerInvariant(),
+            ["blame_level"] = o.BlameLevel,
+            ["rows"] = rows,
+            ["fits"] = fits,
+        };
+    }
+
+    private static JsonObject Map(IReadOnlyDictionary<string, double> values)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in values) o[k] = Number(v);
+        return o;
+    }
+
+    /// <summary>JSON has no NaN or infinity: those become null.</summary>
+    private static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+}

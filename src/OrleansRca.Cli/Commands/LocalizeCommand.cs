@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using OrleansRca.Abstractions;
+using OrleansRca.Causal.RootCause;
+using Spectre.Console;
+
+namespace OrleansRca.Cli.Commands;
+
+/// <summary><c>localize</c>: which nodes were pushed in each anomalous row (contract section 4).</summary>
+public static class LocalizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Causal model file (JSON, contract section 1).", Required = true };
+        var normal = new Option<string>("--normal") { Description = "Normal-operation CSV: mechanisms and noise distributions are fitted on it.", Required = true };
+        var anomalies = new Option<string>("--anomalies") { Description = "CSV of anomalous rows to explain.", Required = true };
+        var options = new LocalizeOptionSet();
+        var format = CommonOptions.Format();
+        var cluster = CommonOptions.Cluster();
+        var command = new Command("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.");
+        command.Options.Add(model);
+        command.Options.Add(normal);
+        command.Options.Add(anomalies);
+        options.AddTo(command);
+        command.Options.Add(format);
+        command.Options.Add(cluster);
+        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
+        {
+            var json = CommonOptions.IsJson(parse.GetValue(format)!);
+            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!) };
+            options.WriteTo(parse, request);
+            var files = new Dictionary<string, string> { ["normal"] = parse.GetValue(normal)!, ["anomalies"] = parse.GetValue(anomalies)! };
+            var result = await Analyses.RunWithProgressAsync(LocalizationKinds.Localization, request, parse.GetValue(cluster), token, files);
+            if (json) CliExit.WriteJson(result);
+            else WriteTables(AnsiConsole.Console, result);
+            return CliExit.Ok;
+        }, ct));
+        return command;
+    }
+
+    public static void WriteTables(IAnsiConsole console, JsonObject result)
+    {
+        var target = result["target"]?.GetValue<string>();
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title(target is null ? $"Root causes (noise CDF outside [[pi, 1 − pi]], pi = {result["pi"]})" : $"Causes of the anomaly of {Markup.Escape(target)}");
+        table.AddColumn(new TableColumn("row").RightAligned());
+        table.AddColumn("status");
+        table.AddColumn("root causes (flagged at pi)");
+        table.AddColumn("ranking (score)");
+        foreach (var row in result["rows"]!.AsArray().Select(r => r!.AsObject()))
+        {
+            var causes = string.Join(", ", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var ranking = string.Join("\n", row["ranking"]!.AsArray().Take(5).Select(x =>
+                $"{x!["node"]!.GetValue<string>()} ({(x["score"] is { } s ? s.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture) : "inf")})"));
+            table.AddRow(row["row"]!.ToString(), row["status"]!.GetValue<string>(), Markup.Escape(causes), Markup.Escape(ranking));
+        }
+        console.Write(table);
+        var fits = new Table().Border(TableBorder.Rounded).Title("Fit on normal data (held-out error, cross-validated)");
+        foreach (var c in new[] { "node", "family", "rows", "held-out R²", "held-out RMSE", "linear RMSE", "notes" }) fits.AddColumn(c);
+        foreach (var f in result["fits"]!.AsArray().Select(x => x!.AsObject()))
+            fits.AddRow(Markup.Escape(f["node"]!.GetValue<string>()), f["family"]!.GetValue<string>(), f["rows"]!.ToString(),
+                Format(f["held_out_r2"]), Format(f["held_out_rmse"]), Format(f["linear_rmse"]),
+                Markup.Escape(string.Join("; ", f["notes"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [])));
+        console.Write(fits);
+    }
+
+    private static string Format(JsonNode? value) =>
+        value is null ? "" : value.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The localize options by their contract names (shared with the evaluation verb).</summary>
+public sealed class LocalizeOptionSet
+{
+    private readonly Option<double?> _pi = new("--pi") { Description = "Two-sided noise-CDF threshold for root causes, in (0, 0.5) (default 0.125)." };
+    private readonly Option<string?> _target = new("--target") { Description = "Alerting node: rank the upstream causes of its anomaly (empty when it is not anomalous)." };
+    private readonly Option<string?> _missing = new("--missing") { Description = "Gaps: error (default), mean, interpolate or drop." };
+    private readonly Option<string?> _method = new("--method") { Description = "Ranking: noise (default; noise surprise) or shapley (outlier-score attribution)." };
+    private readonly Option<double?> _blameLevel = new("--blame-level") { Description = "With --target: family-wise level; an upstream noise is blamed when its two-sided tail probability is below this over the number of upstream nodes (default 0.05)." };
+    private readonly Option<int?> _seed = new("--seed") { Description = "Seed of the Shapley noise draws and permutations (default 0)." };
+    private readonly Option<int?> _samples = new("--samples") { Description = "Shapley: noise draws per subset (default 2000)." };
+    private readonly Option<int?> _permutations = new("--permutations") { Description = "Shapley: sampled permutations beyond 8 upstream nodes (default 64)." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _pi, _target, _missing, _method, _blameLevel, _seed, _samples, _permutations })
+            command.Options.Add(o);
+    }
+
+    public void WriteTo(ParseResult parse, JsonObject request)
+    {
+        if (parse.GetValue(_pi) is { } pi) request["pi"] = pi;
+        if (parse.GetValue(_target) is { } t) request["target"] = t;
+        if (parse.GetValue(_missing) is { } m) request["missing"] = m;
+        if (parse.GetValue(_method) is { } me) request["method"] = me;
+        if (parse.GetValue(_blameLevel) is { } a) request["blame-level"] = a;
+        if (parse.GetValue(_seed) is { } s) request["seed"] = s;
+        if (parse.GetValue(_samples) is { } n) request["samples"] = n;
+        if (parse.GetValue(_permutations) is { } p) request["permutations"] = p;
+    }
+}

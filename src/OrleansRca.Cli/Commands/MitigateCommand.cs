@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using OrleansRca.Abstractions;
+using Spectre.Console;
+
+namespace OrleansRca.Cli.Commands;
+
+/// <summary><c>mitigate</c>: the least-cost actions on each anomalous row's root causes that make the detector score it normal (contract section 4).</summary>
+public static class MitigateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.", Required = true };
+        var normal = new Option<string>("--normal") { Description = "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", Required = true };
+        var anomalies = new Option<string>("--anomalies") { Description = "CSV of anomalous rows to mitigate.", Required = true };
+        var cluster = CommonOptions.Cluster();
+        var options = new MitigateOptionSet();
+        var format = CommonOptions.Format();
+        var command = new Command("mitigate", "Anomaly mitigation: least-cost soft interventions on each row's flagged, controllable nodes whose counterfactual the detector scores normal.");
+        command.Options.Add(model);
+        command.Options.Add(normal);
+        command.Options.Add(anomalies);
+        options.AddTo(command);
+        command.Options.Add(format);
+        command.Options.Add(cluster);
+        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
+        {
+            var json = CommonOptions.IsJson(parse.GetValue(format)!);
+            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!) };
+            options.WriteTo(parse, request);
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mitigation, request, parse.GetValue(cluster), token,
+                new Dictionary<string, string> { ["normal"] = parse.GetValue(normal)!, ["anomalies"] = parse.GetValue(anomalies)! });
+            if (json) CliExit.WriteJson(result);
+            else WriteTable(AnsiConsole.Console, result);
+            return CliExit.Ok;
+        }, ct));
+        return command;
+    }
+
+    public static void WriteTable(IAnsiConsole console, JsonObject result)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"Mitigation ({result["detector"]} detector, threshold {G(result["threshold"])}, alpha {G(result["alpha"])})");
+        foreach (var c in new[] { "row", "status", "root causes", "actions (theta)", "score before", "score after", "flipped", "cost" }) table.AddColumn(c);
+        foreach (var row in result["rows"]!.AsArray().Select(r => r!.AsObject()))
+        {
+            var causes = string.Join(", ", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var actions = string.Join("\n", row["actions"]!.AsObject().Select(kv => $"{kv.Key} {kv.Value!.GetValue<double>():+0.####;-0.####}"));
+            var status = row["status"]!.GetValue<string>() + (row["reason"] is { } reason ? $"\n{reason.GetValue<string>()}" : "");
+            table.AddRow(row["row"]!.ToString(), Markup.Escape(status), Markup.Escape(causes), Markup.Escape(actions),
+                G(row["score_before"]), G(row["score_after"]), row["flipped"]!.GetValue<bool>() ? "yes" : "no", G(row["cost"]));
+        }
+        console.Write(table);
+    }
+
+    private static string G(JsonNode? value) =>
+        value is null ? "" : value.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The mitigate options by their contract names.</summary>
+public sealed class MitigateOptionSet
+{
+    private readonly Option<string?> _detector = new("--detector") { Description = "Anomaly detector trained on the normal rows: mahalanobis (default) or pca." };
+    private readonly Option<double?> _alpha = new("--alpha") { Description = "The counterfactual must score at or below alpha x threshold; > 0 (default 1)." };
+    private readonly Option<double?> _pi = new("--pi") { Description = "Root causes: nodes whose noise CDF is below pi or above 1 - pi, in (0, 0.5) (default 0.125)." };
+    private readonly Option<string?> _missing = new("--missing") { Description = "Gaps: error (default), mean, interpolate or drop." };
+    private readonly Option<string?> _cost = new("--cost") { Description = "Cost scales s of ||theta / s||: sd (default: each node's normal standard deviation), unit, or N=s,N=s (others sd)." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _detector, _alpha, _pi, _missing, _cost }) command.Options.Add(o);
+    }
+
+    public void WriteTo(ParseResult parse, JsonObject request)
+    {
+        if (parse.GetValue(_detector) is { } d) request["detector"] = d;
+        if (parse.GetValue(_alpha) is { } a) request["alpha"] = a;
+        if (parse.GetValue(_pi) is { } pi) request["pi"] = pi;
+        if (parse.GetValue(_missing) is { } m) request["missing"] = m;
+        if (parse.GetValue(_cost) is { } c) request["cost"] = c;
+    }
+}

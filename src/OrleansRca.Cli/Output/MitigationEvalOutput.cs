@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using OrleansRca.Causal.Mitigation;
+using Spectre.Console;
+
+namespace OrleansRca.Cli.Output;
+
+/// <summary>
+/// The mitigation part of <c>localize-eval --rootclam ... --mitigate DETECTORS</c>: RootCLAM's table 4 protocol on the
+/// seeded Loan and Adult SCMs, as a table and a JSON section, with the published figures beside ours.
+/// </summary>
+public static class MitigationEvalOutput
+{
+    public static JsonArray ToJson(IReadOnlyList<MitigationScore> scores) => new(scores.Select(s => (JsonNode)new JsonObject
+        {
+            ["dataset"] = s.Dataset,
+            ["mechanisms"] = s.Mechanisms,
+            ["seed"] = s.Seed,
+            ["detector"] = AnomalyDetector.ToText(s.Detector),
+            ["alpha"] = s.Alpha,
+            ["anomalies"] = s.Anomalies,
+            ["detected"] = s.Detected,
+            ["detector_flip"] = Num(s.DetectorFlip),
+            ["label_flip"] = Num(s.LabelFlip),
+            ["mean_action_norm"] = Num(s.MeanNorm),
+            ["mean_action_norm_detector_flipped"] = Num(s.MeanNormDetector),
+            ["model_detector_flip"] = Num(s.ModelDetectorFlip),
+            ["ms_per_row"] = s.MillisecondsPerRow,
+            ["statuses"] = new JsonObject(s.Statuses.Select(kv => KeyValuePair.Create(MitigationJson.StatusText(kv.Key), (JsonNode?)kv.Value))),
+            ["published"] = s.Published is { } p ? new JsonObject
+            {
+                ["detector"] = p.Detector, ["detector_flip"] = p.DetectorFlip, ["label_flip"] = p.LabelFlip, ["mean_action_norm"] = p.ActionNorm,
+            } : null,
+        }).ToArray());
+
+    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    public static void WriteTable(IAnsiConsole console, IReadOnlyList<MitigationScore> scores)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Anomaly mitigation, RootCLAM protocol (ours | RootCLAM table 4)");
+        foreach (var c in new[] { "dataset", "mechanisms", "seed", "detector", "alpha", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses" })
+            table.AddColumn(c);
+        foreach (var s in scores)
+        {
+            var p = s.Published;
+            table.AddRow(s.Dataset, s.Mechanisms, s.Seed.ToString(CultureInfo.InvariantCulture), $"{AnomalyDetector.ToText(s.Detector)} | {p?.Detector}", F(s.Alpha), $"{s.Detected}/{s.Anomalies}",
+                $"{F(s.DetectorFlip)} | {F(p?.DetectorFlip)}", $"{F(s.LabelFlip)} | {F(p?.LabelFlip)}", $"{F(s.MeanNorm)} | {F(p?.ActionNorm)}", F(s.MeanNormDetector),
+                s.MillisecondsPerRow.ToString("F3", CultureInfo.InvariantCulture),
+                string.Join(", ", s.Statuses.Select(kv => $"{MitigationJson.StatusText(kv.Key)} {kv.Value}")));
+        }
+        console.Write(table);
+    }
+
+    private static string F(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("F3", CultureInfo.InvariantCulture) : "-";
+}

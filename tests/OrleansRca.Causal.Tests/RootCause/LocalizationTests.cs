@@ -1,0 +1,184 @@
+using MathNet.Numerics.Distributions;
+using OrleansRca.Causal.Data;
+using OrleansRca.Causal.Models;
+using OrleansRca.Causal.RootCause;
+
+namespace OrleansRca.Causal.Tests.RootCause;
+
+/// <summary>The localization core against closed forms and hand-written simulations.</summary>
+public sealed class LocalizationTests
+{
+    // a -> b -> c, a -> c; generated here by hand, independent of the engine's propagation.
+    private const string ChainModel = """
+        {"nodes":[{"name":"a"},{"name":"b"},{"name":"c"}],"edges":[["a","b"],["b","c"],["a","c"]],
+         "mechanisms":{"b":{"kind":"linear","intercept":1,"weights":{"a":2}},"c":{"kind":"linear","intercept":-0.5,"weights":{"b":0.5,"a":-1}}}}
+        """;
+
+    private static (DataTable Data, double[][] Noise) Chain(int rows, int seed, double shiftB = 0)
+    {
+        var random = new Random(seed);
+        var u = new double[3][];
+        for (var k = 0; k < 3; k++) u[k] = Enumerable.Range(0, rows).Select(_ => Normal.Sample(random, 0, 1 + k)).ToArray();
+        for (var r = 0; r < rows; r++) u[1][r] += shiftB;
+        var a = u[0];
+        var b = Enumerable.Range(0, rows).Select(r => 1 + 2 * a[r] + u[1][r]).ToArray();
+        var c = Enumerable.Range(0, rows).Select(r => -0.5 + 0.5 * b[r] - a[r] + u[2][r]).ToArray();
+        return (new DataTable(["a", "b", "c"], [a, b, c]), u);
+    }
+
+    [Fact]
+    public void Abducted_noise_equals_the_generating_noise_on_a_known_linear_scm()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(2000, 1);
+        var (anomalies, noise) = Chain(300, 2, shiftB: 3);
+        var fitted = RootCauseModel.Fit(model, normal);
+        var abducted = fitted.Abduct(anomalies);
+        for (var k = 0; k < 3; k++)
+            for (var r = 0; r < 300; r++)
+                Assert.Equal(noise[k][r], abducted[k][r], 1e-9);
+        Assert.All(fitted.Fits.Skip(1), f => Assert.Equal("given", f.Quality.Family));
+    }
+
+    [Fact]
+    public void Fitted_linear_mechanisms_recover_the_noise_up_to_estimation_error()
+    {
+        var skeleton = ModelFile.Parse(ChainModel.Replace("\"mechanisms\"", "\"unused\""));
+        var (normal, _) = Chain(5000, 3);
+        var (anomalies, noise) = Chain(200, 4);
+        var fitted = RootCauseModel.Fit(skeleton, normal);
+        Assert.All(fitted.Fits.Skip(1), f => Assert.Equal("linear", f.Quality.Family));
+        var abducted = fitted.Abduct(anomalies);
+        for (var k = 1; k < 3; k++)
+            for (var r = 0; r < 200; r++)
+                Assert.Equal(noise[k][r], abducted[k][r], 0.15);
+    }
+
+    [Theory]
+    [InlineData(0.125, 1.5)]
+    [InlineData(0.05, 2.0)]
+    [InlineData(0.2, 0.5)]
+    public void A_k_sd_shift_is_flagged_with_the_probability_the_normal_cdf_predicts(double pi, double k)
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(20_000, 5);
+        var rows = 4000;
+        // b's noise has sd 2: shift it by k sd.
+        var (anomalies, _) = Chain(rows, 6, shiftB: 2 * k);
+        var result = Localizer.Run(LocalizationData.Create(model, normal, anomalies, MissingPolicy.Error), new LocalizeOptions { Pi = pi });
+        var rate = result.Rows.Count(r => r.RootCauses.Contains("b")) / (double)rows;
+        var expected = Normal.CDF(0, 1, Normal.InvCDF(0, 1, pi) - k) + 1 - Normal.CDF(0, 1, Normal.InvCDF(0, 1, 1 - pi) - k);
+        // Binomial sampling error of the rate, plus the empirical CDF's own error on 20,000 normal rows.
+        var tolerance = 4 * Math.Sqrt(expected * (1 - expected) / rows) + 4 * Math.Sqrt(pi / 20_000);
+        Assert.InRange(rate, expected - tolerance, expected + tolerance);
+        // Unshifted nodes are flagged at the nominal two-sided rate 2 pi.
+        var falseRate = result.Rows.Count(r => r.RootCauses.Contains("a")) / (double)rows;
+        Assert.InRange(falseRate, 2 * pi - 4 * Math.Sqrt(2 * pi * (1 - 2 * pi) / rows) - 0.01, 2 * pi + 4 * Math.Sqrt(2 * pi * (1 - 2 * pi) / rows) + 0.01);
+    }
+
+    [Fact]
+    public void Noise_cdf_matches_the_empirical_cdf_and_tails_stay_ordered()
+    {
+        var sample = Enumerable.Range(0, 1000).Select(i => (double)i).ToArray();
+        var d = NoiseDistribution.FromSample(sample);
+        Assert.Equal(0.5005, d.Cdf(500), 1e-12);
+        Assert.Equal(0.0005, d.Cdf(0), 1e-12);
+        Assert.True(d.Cdf(-5) < d.Cdf(-1) && d.Cdf(-1) < d.Cdf(0));
+        Assert.True(d.Surprise(1100) > d.Surprise(1010) && d.Surprise(1010) > d.Surprise(999));
+        Assert.True(double.IsFinite(d.Surprise(1e6)));
+        var constant = NoiseDistribution.FromSample([100, 100, 100, 100]);
+        Assert.Equal(0.5, constant.Cdf(100));
+        Assert.True(constant.Surprise(97) > constant.Surprise(99.9) && constant.Surprise(99.9) > 0.5);
+    }
+
+    [Fact]
+    public void The_pushed_node_upstream_of_the_target_is_ranked_first_and_a_normal_target_gets_an_empty_ranking()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(5000, 7);
+        var (pushed, _) = Chain(50, 8, shiftB: 40);
+        var result = Localizer.Run(LocalizationData.Create(model, normal, pushed, MissingPolicy.Error), new LocalizeOptions { Target = "c" });
+        Assert.All(result.Rows, r => Assert.Equal("b", r.Ranking[0].Node));
+        Assert.All(result.Rows, r => Assert.True(r.Ranking.Zip(r.Ranking.Skip(1)).All(p => p.First.Score >= p.Second.Score)));
+        // A row at the normal medians: the target is not anomalous, so nobody is blamed.
+        var median = new DataTable(["a", "b", "c"], [[0.0], [1.0], [0.0]]);
+        var quiet = Localizer.Run(LocalizationData.Create(model, normal, median, MissingPolicy.Error), new LocalizeOptions { Target = "c" });
+        Assert.Equal(RowStatus.TargetNotAnomalous, quiet.Rows[0].Status);
+        Assert.Empty(quiet.Rows[0].Ranking);
+    }
+
+    [Fact]
+    public void A_row_with_no_candidate_is_a_row_status_not_an_error()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(5000, 9);
+        var median = new DataTable(["a", "b", "c"], [[0.0], [1.0], [0.0]]);
+        var result = Localizer.Run(LocalizationData.Create(model, normal, median, MissingPolicy.Error), new LocalizeOptions());
+        Assert.Equal(RowStatus.NoCandidate, result.Rows[0].Status);
+        Assert.Empty(result.Rows[0].RootCauses);
+        Assert.Empty(result.Rows[0].Ranking);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(0.7)]
+    [InlineData(-0.1)]
+    public void Pi_outside_zero_half_is_an_error_naming_pi(double pi)
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(100, 1);
+        var e = Assert.Throws<InputException>(() => Localizer.Run(LocalizationData.Create(model, normal, normal, MissingPolicy.Error), new LocalizeOptions { Pi = pi }));
+        Assert.Contains("pi", e.Message);
+    }
+
+    [Fact]
+    public void A_target_that_is_not_a_node_is_an_error_naming_it()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(100, 1);
+        var e = Assert.Throws<InputException>(() => Localizer.Run(LocalizationData.Create(model, normal, normal, MissingPolicy.Error), new LocalizeOptions { Target = "website" }));
+        Assert.Contains("'website'", e.Message);
+    }
+
+    [Fact]
+    public void Anomalies_lacking_a_model_column_are_an_error_naming_the_column()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(100, 1);
+        var e = Assert.Throws<InputException>(() => LocalizationData.Parse(model, Csv(normal), "a,b\n1,2\n", MissingPolicy.Error));
+        Assert.Contains("'c'", e.Message);
+    }
+
+    [Fact]
+    public void An_all_missing_normal_column_is_an_error_naming_it_under_every_filling_policy()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var normal = "a,b,c\n1,,3\n2,,4\n3,,5\n";
+        foreach (var policy in new[] { MissingPolicy.Mean, MissingPolicy.Interpolate, MissingPolicy.Drop })
+        {
+            var e = Assert.Throws<InputException>(() => LocalizationData.Parse(model, normal, "a,b,c\n1,2,3\n", policy));
+            Assert.Contains("'b'", e.Message);
+        }
+    }
+
+    [Fact]
+    public void Gaps_in_anomalies_are_unobserved_nodes_never_blamed_and_drop_keeps_file_row_indices()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(2000, 10);
+        var anomalies = "a,b,c\n0,1,0\n0,,0\n0,41,20\n";
+        var filled = Localizer.Run(LocalizationData.Parse(model, Csv(normal), anomalies, MissingPolicy.Mean), new LocalizeOptions());
+        Assert.Equal(["b"], filled.Rows[1].Unobserved);
+        Assert.DoesNotContain("b", filled.Rows[1].Scores.Keys);
+        Assert.DoesNotContain("b", filled.Rows[1].RootCauses);
+        var dropped = Localizer.Run(LocalizationData.Parse(model, Csv(normal), anomalies, MissingPolicy.Drop), new LocalizeOptions());
+        Assert.Equal([0, 1, 2], dropped.Rows.Select(r => r.Row));
+        Assert.Equal(RowStatus.Dropped, dropped.Rows[1].Status);
+        Assert.Contains("b", dropped.Rows[2].RootCauses);
+    }
+
+    internal static string Csv(DataTable t) =>
+        string.Join(",", t.Names) + "\n" + string.Join("\n", Enumerable.Range(0, t.Rows).Select(r =>
+            string.Join(",", t.Columns.Select(c => c[r].ToString("R", System.Globalization.CultureInfo.InvariantCulture))))) + "\n";
+}
