@@ -145,7 +145,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
     public async Task Unknown_kind_is_404_and_a_kind_not_supported_yet_is_400()
     {
         await AssertProblemAsync(await Http.PostAsync("/v1/analyses/astrology", Json(new JsonObject())), HttpStatusCode.NotFound, "astrology");
-        await AssertProblemAsync(await Http.PostAsync("/v1/analyses/mitigation", Json(new JsonObject())), HttpStatusCode.BadRequest, "not supported yet");
+        await AssertProblemAsync(await Http.PostAsync("/v1/analyses/discovery", Json(new JsonObject())), HttpStatusCode.BadRequest, "not supported yet");
     }
 
     [Fact]
