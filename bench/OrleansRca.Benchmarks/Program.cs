@@ -9,7 +9,7 @@ using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|engine|csv|discovery|mitigation] [--out docs/benchmarks-run.md] [--data tests/data]
+// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|engine|csv|discovery|mitigation|localization] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
 var only = Arg("--only");
 // A quick or partial run never overwrites the recorded run.
@@ -31,6 +31,7 @@ if (only is null or "e2e")
         Report("end to end", name, ms, note);
 if (only == "e2e") { Write(); return; }
 if (only == "mitigation") { Mitigation(); Write(); return; }
+if (only == "localization") { Localization(); Write(); return; }
 if (only == "csv")
 {
     // CSV parsing alone, wall and CPU time: CPU time per MB holds even on a busy machine.
@@ -176,8 +177,13 @@ foreach (var (name, ms, note) in DiscoveryBenchmarks.Run(quick))
     Report("discovery", name, ms, note);
 
 // 6. Root-cause localization (issue 8); the CLI case needs the built rca (--rca PATH).
-foreach (var (name, ms, note) in LocalizationBenchmarks.Run(dataDir, quick ? 5 : 15, Arg("--rca") ?? Path.Combine("src", "OrleansRca.Cli", "bin", "Release", "net10.0", "rca")))
-    Report("localization", name, ms, note);
+Localization();
+
+void Localization()
+{
+    foreach (var (name, ms, note) in LocalizationBenchmarks.Run(dataDir, quick ? 5 : 15, Arg("--rca") ?? Path.Combine("src", "OrleansRca.Cli", "bin", "Release", "net10.0", "rca")))
+        Report("localization", name, ms, note);
+}
 
 Write();
 
