@@ -52,6 +52,8 @@ public static class Analyses
             phases.Mark("silo started");
             foreach (var file in files.Values)
                 await runner.AddDatasetAsync(file.Dataset, file.Content, file.Format, cancellationToken);
+            // The files' bytes (as large as the files) were needed only for their ids and an upload.
+            files.Clear();
             var result = await runner.RunAsync(kind, request, progress, cancellationToken);
             phases.Mark("analysis");
             return result;

@@ -159,6 +159,30 @@ public sealed class AnalysisCache : IDisposable
             }, cancellationToken).ConfigureAwait(false);
         }));
 
+    /// <summary>
+    /// One piece of work is done with treatment <paramref name="treatment"/>'s run on this silo (a pair, or the
+    /// treatment's total effect). When every piece that needs it is done, the run (a column per reachable
+    /// mediator) is dropped: on an embedded silo, where every piece lands, that bounds memory to the runs in
+    /// flight instead of all of them. Pieces spread over several silos leave each silo's count above zero, and
+    /// the run goes with the analysis, as before. A piece retried after the drop rebuilds the run (same values).
+    /// </summary>
+    public async Task ReleaseTreatmentRunAsync(string analysisId, int treatment)
+    {
+        var entry = Touch(analysisId);
+        var problem = await GetProblemAsync(analysisId).ConfigureAwait(false);
+        lock (entry.RunUses)
+        {
+            if (!entry.RunUses.TryGetValue(treatment, out var left))
+            {
+                var schedule = MediationSchedule.Create(problem.Model, problem.Plan, problem.Options.Engine);
+                left = Enumerable.Range(0, problem.Plan.Mediators.Length).Count(j => !schedule.ClosedNie[treatment, j])
+                    + (schedule.ClosedTotal[treatment] ? 0 : 1);
+            }
+            entry.RunUses[treatment] = --left;
+            if (left <= 0) entry.Runs.TryRemove(treatment, out _);
+        }
+    }
+
     /// <summary>Drops everything held for an analysis (it finished).</summary>
     public void Forget(string analysisId)
     {
@@ -196,5 +220,6 @@ public sealed class AnalysisCache : IDisposable
         public readonly OnceSlot<MediationProblem> Problem = new();
         public readonly OnceSlot<MitigationPlan> Mitigation = new();
         public readonly ConcurrentDictionary<int, OnceSlot<TreatmentRun>> Runs = new();
+        public readonly Dictionary<int, int> RunUses = [];
     }
 }

@@ -35,6 +35,7 @@ public sealed class MediationPairGrain(AnalysisCache cache) : Grain, IMediationP
         var problem = await cache.GetProblemAsync(work.AnalysisId);
         var run = await cache.GetTreatmentRunAsync(work.AnalysisId, work.Treatment);
         var sum = await cache.ComputeAsync(() => MediationEngine.RunPair(problem, work.Mediator, run.MediatorValues[work.Mediator]), cancellationToken);
+        await cache.ReleaseTreatmentRunAsync(work.AnalysisId, work.Treatment);
         return new PairSum(work.Treatment, work.Mediator, sum, cache.Silo);
     }
 
@@ -48,7 +49,12 @@ public sealed class TreatmentGrain(AnalysisCache cache) : Grain, ITreatmentGrain
     async Task<TreatmentSums> ITreatmentGrain.RunAsync(TreatmentWork work, CancellationToken cancellationToken)
     {
         var problem = await cache.GetProblemAsync(work.AnalysisId);
-        var total = work.Total ? (await cache.GetTreatmentRunAsync(work.AnalysisId, work.Treatment)).TotalEffectSum : double.NaN;
+        var total = double.NaN;
+        if (work.Total)
+        {
+            total = (await cache.GetTreatmentRunAsync(work.AnalysisId, work.Treatment)).TotalEffectSum;
+            await cache.ReleaseTreatmentRunAsync(work.AnalysisId, work.Treatment);
+        }
         var direct = work.Direct ? await cache.ComputeAsync(() => MediationEngine.RunDirect(problem, work.Treatment), cancellationToken) : double.NaN;
         return new TreatmentSums(work.Treatment, total, direct, cache.Silo);
     }
