@@ -74,7 +74,7 @@ public sealed class LocalizeOptionSet
 {
     private readonly Option<double?> _pi = new("--pi") { Description = "Two-sided noise-CDF threshold for root causes, in (0, 0.5) (default 0.125)." };
     private readonly Option<string?> _target = new("--target") { Description = "Alerting node: rank the upstream causes of its anomaly (empty when it is not anomalous)." };
-    private readonly Option<string?> _missing = new("--missing") { Description = "Gaps: error (default), mean, interpolate or drop." };
+    private readonly Option<string?> _missing = CommonOptions.Missing();
     private readonly Option<string?> _method = new("--method") { Description = "Ranking: noise (default; noise surprise) or shapley (outlier-score attribution)." };
     private readonly Option<double?> _blameLevel = new("--blame-level") { Description = "With --target: family-wise level; an upstream noise is blamed when its two-sided tail probability is below this over the number of upstream nodes (default 0.05)." };
     private readonly Option<int?> _seed = new("--seed") { Description = "Seed of the Shapley noise draws and permutations (default 0)." };

@@ -64,7 +64,7 @@ public sealed class MitigateOptionSet
     private readonly Option<string?> _detector = new("--detector") { Description = "Anomaly detector trained on the normal rows: mahalanobis (default) or pca." };
     private readonly Option<double?> _alpha = new("--alpha") { Description = "The counterfactual must score at or below alpha x threshold; > 0 (default 1)." };
     private readonly Option<double?> _pi = new("--pi") { Description = "Root causes: nodes whose noise CDF is below pi or above 1 - pi, in (0, 0.5) (default 0.125)." };
-    private readonly Option<string?> _missing = new("--missing") { Description = "Gaps: error (default), mean, interpolate or drop." };
+    private readonly Option<string?> _missing = CommonOptions.Missing();
     private readonly Option<string?> _cost = new("--cost") { Description = "Cost scales s of ||theta / s||: sd (default: each node's normal standard deviation), unit, or N=s,N=s (others sd)." };
 
     public void AddTo(Command command)
