@@ -50,7 +50,7 @@ public static class LocalizeCommand
         table.AddColumn("ranking (score)");
         foreach (var row in result["rows"]!.AsArray().Select(r => r!.AsObject()))
         {
-            var causes = string.Join(", ", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var causes = string.Join("\n", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
             var ranking = string.Join("\n", row["ranking"]!.AsArray().Take(5).Select(x =>
                 $"{x!["node"]!.GetValue<string>()} ({(x["score"] is { } s ? s.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture) : "inf")})"));
             table.AddRow(row["row"]!.ToString(), row["status"]!.GetValue<string>(), Markup.Escape(causes), Markup.Escape(ranking));

@@ -45,7 +45,7 @@ public static class MitigateCommand
         foreach (var c in new[] { "row", "status", "root causes", "actions (theta)", "score before", "score after", "flipped", "cost" }) table.AddColumn(c);
         foreach (var row in result["rows"]!.AsArray().Select(r => r!.AsObject()))
         {
-            var causes = string.Join(", ", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var causes = string.Join("\n", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
             var actions = string.Join("\n", row["actions"]!.AsObject().Select(kv => $"{kv.Key} {kv.Value!.GetValue<double>():+0.####;-0.####}"));
             var status = row["status"]!.GetValue<string>() + (row["reason"] is { } reason ? $"\n{reason.GetValue<string>()}" : "");
             table.AddRow(row["row"]!.ToString(), Markup.Escape(status), Markup.Escape(causes), Markup.Escape(actions),
