@@ -28,6 +28,11 @@ public static class CliExit
             Console.Error.WriteLine($"error: {e.Message}");
             return BadInput;
         }
+        catch (OrleansRca.Hosting.ClusterUnavailableException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message.Split('\n')[0]}");
+            return Failure;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Console.Error.WriteLine("cancelled");

@@ -18,6 +18,9 @@ namespace OrleansRca.Hosting;
 public static class RcaHost
 {
     public const string DefaultClusterId = "orleans-rca";
+
+    /// <summary>How long a client keeps trying to reach a cluster's gateway before it gives up.</summary>
+    public static readonly TimeSpan ConnectBudget = TimeSpan.FromSeconds(5);
     public const string DefaultServiceId = "orleans-rca";
 
     /// <summary>
@@ -47,9 +50,20 @@ public static class RcaHost
         else
         {
             var gateway = await ResolveAsync(options.ClusterAddress, cancellationToken).ConfigureAwait(false);
+            // A CLI talking to a cluster that is not there should say so in seconds, in one line: retry the
+            // first connection for a few seconds only, and keep Orleans' own connection errors off the console.
+            var giveUpAt = DateTime.UtcNow + ConnectBudget;
+            builder.Logging.AddFilter("Orleans", LogLevel.Critical);
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
             builder.UseOrleansClient(client => client
                 .UseStaticClustering(gateway)
-                .Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; }));
+                .Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; })
+                .UseConnectionRetryFilter(async (_, ct) =>
+                {
+                    if (DateTime.UtcNow >= giveUpAt) return false;
+                    await Task.Delay(500, ct).ConfigureAwait(false);
+                    return true;
+                }));
         }
 
         var host = builder.Build();
@@ -61,9 +75,9 @@ public static class RcaHost
         {
             host.Dispose();
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
-            throw new InvalidOperationException(options.ClusterAddress is null
+            throw new ClusterUnavailableException(options.ClusterAddress is null
                 ? $"cannot start the embedded silo: {e.Message}"
-                : $"cannot connect to the cluster at {options.ClusterAddress}: {e.Message}", e);
+                : $"cannot connect to the cluster at {options.ClusterAddress} (no gateway answered within {ConnectBudget.TotalSeconds:F0} s): {e.Message}", e);
         }
         return AnalysisRunner.Create(host.Services.GetRequiredService<IClusterClient>(), host);
     }
@@ -180,3 +194,6 @@ public static class RcaHost
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
+
+/// <summary>The cluster (or the embedded silo) could not be reached or started: one line for the user, exit code 1.</summary>
+public sealed class ClusterUnavailableException(string message, Exception inner) : Exception(message, inner);

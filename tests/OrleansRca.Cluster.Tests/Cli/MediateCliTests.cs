@@ -163,4 +163,21 @@ public sealed class MediateCliTests : IDisposable
         Assert.Equal(2, option.ExitCode);
         Assert.Contains("did you mean '--model'?", option.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_cluster_that_does_not_answer_is_one_line_within_seconds()
+    {
+        var port = OrleansRca.Hosting.RcaHost.FreeTcpPort(); // free a moment ago: nothing listens there
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcome = await Mediate(F("model.json"), F("data.csv"), "--cluster", $"127.0.0.1:{port}");
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Equal("", outcome.Stdout);
+        var lines = outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains($"cannot connect to the cluster at 127.0.0.1:{port}", lines[0], StringComparison.Ordinal);
+        // It used to retry for minutes, printing stack traces.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
 }
