@@ -29,9 +29,29 @@ public static class ServeCommand
                 ClusterId = parse.GetValue(clusterId)!,
             };
             options.Validate();
-            await RcaHost.RunServerAsync(options, token);
+            try
+            {
+                await RcaHost.RunServerAsync(options, token);
+            }
+            catch (Exception e) when (AddressInUse(e))
+            {
+                // A busy port is the user's to fix, not a crash: one line, exit 1.
+                Console.Error.WriteLine($"error: cannot serve on {options.Urls} (silo port {options.SiloPort}, gateway port {options.GatewayPort}): "
+                    + "an address is already in use; is another server running? Choose other --urls, --silo-port or --gateway-port.");
+                return CliExit.Failure;
+            }
             return CliExit.Ok;
         }, ct));
         return command;
     }
+
+    /// <summary>Whether <paramref name="e"/> is, or wraps, an address-in-use failure (Kestrel wraps it in an IOException, Orleans in its own).</summary>
+    private static bool AddressInUse(Exception? e) => e switch
+    {
+        null => false,
+        System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } => true,
+        _ when e.GetType().Name == "AddressInUseException" => true,
+        AggregateException a => a.InnerExceptions.Any(AddressInUse),
+        _ => AddressInUse(e.InnerException),
+    };
 }

@@ -180,4 +180,23 @@ public sealed class MediateCliTests : IDisposable
         // It used to retry for minutes, printing stack traces.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
+
+    [Fact]
+    public async Task Serve_on_a_busy_port_is_one_line_and_exit_1()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+
+        var outcome = await CliRunner.RunAsync("serve", "--urls", $"http://127.0.0.1:{port}",
+            "--silo-port", OrleansRca.Hosting.RcaHost.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", OrleansRca.Hosting.RcaHost.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--cluster-id", $"busy-{Guid.NewGuid():N}");
+
+        Assert.Equal(1, outcome.ExitCode);
+        var error = outcome.Stderr.Split('\n').Single(l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains($"cannot serve on http://127.0.0.1:{port}", error, StringComparison.Ordinal);
+        Assert.Contains("already in use", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", outcome.Stderr, StringComparison.Ordinal);
+    }
 }
