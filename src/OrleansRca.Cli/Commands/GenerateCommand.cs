@@ -14,17 +14,30 @@ public static class GenerateCommand
         var rows = new Option<int>("--rows") { Description = "Rows to draw.", DefaultValueFactory = _ => 10_000 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "CSV file to write.", Required = true };
+        var format = CommonOptions.Format();
         var command = new Command("generate", "Draw synthetic data from a fully specified causal model.");
         command.Options.Add(model);
         command.Options.Add(rows);
         command.Options.Add(seed);
         command.Options.Add(output);
+        command.Options.Add(format);
         command.SetAction((parse, ct) => CliExit.RunAsync(_ =>
         {
+            var asJson = CommonOptions.IsJson(parse.GetValue(format)!);
+            var count = parse.GetValue(rows);
+            if (count < 1) throw new InputException($"--rows must be at least 1, not {count}");
             var json = MediateCommand.ReadModel(parse.GetValue(model)!);
-            var data = Generate(json, parse.GetValue(rows), parse.GetValue(seed));
-            File.WriteAllText(parse.GetValue(output)!, SyntheticData.ToCsv(data));
-            Console.Error.WriteLine($"wrote {data.Rows} rows to {parse.GetValue(output)}");
+            var data = Generate(json, count, parse.GetValue(seed));
+            var path = parse.GetValue(output)!;
+            File.WriteAllText(path, SyntheticData.ToCsv(data));
+            // The data go to the file; standard output says what was written (one JSON document with --format json).
+            if (asJson)
+                CliExit.WriteJson(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["out"] = path, ["rows"] = data.Rows, ["seed"] = parse.GetValue(seed),
+                    ["columns"] = new System.Text.Json.Nodes.JsonArray([.. data.Names.Select(n => (System.Text.Json.Nodes.JsonNode?)n)]),
+                });
+            else Console.WriteLine($"wrote {data.Rows} rows of {data.Names.Count} columns to {path}");
             return Task.FromResult(CliExit.Ok);
         }, ct));
         return command;

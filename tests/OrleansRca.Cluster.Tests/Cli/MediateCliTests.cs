@@ -199,4 +199,17 @@ public sealed class MediateCliTests : IDisposable
         Assert.Contains("already in use", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", outcome.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Generate_takes_format_json_and_refuses_zero_rows()
+    {
+        var truth = Path.Combine("samples", "late-deliveries", "truth.json");
+
+        var outcome = await CliRunner.RunAsync("generate", "--model", truth, "--rows", "7", "--seed", "3", "--out", F("g.csv"), "--format", "json");
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal(7, (int)outcome.Json["rows"]!);
+        Assert.Equal(8, File.ReadAllLines(F("g.csv")).Length);
+        Assert.Equal(2, (await CliRunner.RunAsync("generate", "--model", truth, "--rows", "0", "--out", F("g.csv"))).ExitCode);
+    }
 }
