@@ -33,6 +33,7 @@ public sealed partial class AnalysisOrchestratorGrain(
     private long _lastSave;
     private IGrainTimer? _work;
     private IGrainTimer? _expiry;
+    private IGrainTimer? _resume;
     private IAnalysisWorkflow? _workflow;
     private Task<AnalysisStatus>? _submitting;
 
@@ -169,10 +170,19 @@ public sealed partial class AnalysisOrchestratorGrain(
         {
             // Cancelled: CancelAsync has recorded it.
         }
-        catch (OperationCanceledException) when (deactivating.IsCancellationRequested)
+        catch (Exception e) when (deactivating.IsCancellationRequested || IsSiloLoss(e))
         {
-            // Deactivating (e.g. the silo shuts down): the state says running, so the reminder or the next call resumes it.
+            // Deactivating, or a silo going away under a piece (this one or a worker's): not the analysis'
+            // fault. The state still says running, so it resumes: here in a moment if this activation lives
+            // on, else by the reminder or the next call on a live silo.
             LogInterrupted(Id);
+            if (!deactivating.IsCancellationRequested) _resume ??= this.RegisterGrainTimer(_ =>
+            {
+                _resume?.Dispose();
+                _resume = null;
+                StartWork();
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan) { KeepAlive = true });
         }
         catch (Exception e) when (e is InputException or BadInputException)
         {
@@ -226,6 +236,10 @@ public sealed partial class AnalysisOrchestratorGrain(
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>A silo shutting down or declared dead under a call (after the pieces' own retries).</summary>
+    private static bool IsSiloLoss(Exception? e) =>
+        e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException || (e?.InnerException is { } inner && IsSiloLoss(inner));
 
     private async Task SaveAsync(bool force)
     {
