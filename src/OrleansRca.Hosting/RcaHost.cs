@@ -102,7 +102,7 @@ public static class RcaHost
             case ClusteringModes.AdoNet:
                 // TODO(adonet issue): UseAdoNetClustering + AddAdoNetGrainStorage(RcaStorage.Name) with
                 // Invariant "Npgsql" and options.Connection, after applying the project's schema.
-                throw new NotSupportedException("--clustering adonet is not implemented yet; run with --clustering localhost");
+                throw new InputException("--clustering adonet is not built yet (PostgreSQL clustering is the next piece of work); run with --clustering localhost");
             default:
                 throw new InputException($"--clustering must be '{ClusteringModes.Localhost}' or '{ClusteringModes.AdoNet}', not '{options.Clustering}'");
         }
@@ -122,7 +122,7 @@ public static class RcaHost
     {
         options.Validate();
         if (options.Clustering == ClusteringModes.AdoNet)
-            throw new NotSupportedException("--clustering adonet is not implemented yet; run with --clustering localhost");
+            throw new InputException("--clustering adonet is not built yet (PostgreSQL clustering is the next piece of work); run with --clustering localhost");
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(RcaHost).Assembly.GetName().Name });
         builder.WebHost.UseUrls(options.Urls);
