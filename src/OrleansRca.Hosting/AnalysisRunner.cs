@@ -45,10 +45,15 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatase
     public static AnalysisRunner Create(IClusterClient client, IHost? host) =>
         new(client, host, host?.Services.GetService<IDatasetStore>());
 
-    public async Task<DatasetInfo> AddDatasetAsync(Dataset dataset, ReadOnlyMemory<byte> content, DataFormat format, CancellationToken cancellationToken)
+    public async Task<DatasetInfo> AddDatasetAsync(Dataset dataset, ReadOnlyMemory<byte> content, DataFormat format, CancellationToken cancellationToken) =>
+        localStore is not null
+            ? await localStore.SaveAsync(dataset, cancellationToken).ConfigureAwait(false)
+            : await UploadAsync(dataset.Id, content, format, dataset.Source, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Sends <paramref name="content"/> to the cluster under <paramref name="id"/> (its content id) unless the cluster has it; the silo parses it.</summary>
+    private async Task<DatasetInfo> UploadAsync(string id, ReadOnlyMemory<byte> content, DataFormat format, string source, CancellationToken cancellationToken)
     {
-        if (localStore is not null) return await localStore.SaveAsync(dataset, cancellationToken).ConfigureAwait(false);
-        var grain = client.GetGrain<IDatasetGrain>(dataset.Id);
+        var grain = client.GetGrain<IDatasetGrain>(id);
         if (await RetryAsync(grain.DescribeAsync, cancellationToken).ConfigureAwait(false) is { } known) return known;
         var parts = (content.Length + PartBytes - 1) / PartBytes;
         for (var i = 0; i < parts; i++)
@@ -60,7 +65,7 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatase
         var name = format switch { DataFormat.ArrowStream => "arrow", DataFormat.Parquet => "parquet", _ => "csv" };
         try
         {
-            return await grain.CommitAsync(parts, name, dataset.Source).ConfigureAwait(false);
+            return await grain.CommitAsync(parts, name, source).ConfigureAwait(false);
         }
         catch (BadInputException e)
         {
@@ -143,9 +148,9 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatase
     {
         public async Task<string> AddCsvAsync(string csv, string field, CancellationToken cancellationToken)
         {
+            // Only the id is computed here: the silo parses the upload (and says what is wrong with it).
             var bytes = System.Text.Encoding.UTF8.GetBytes(csv);
-            var dataset = CsvColumns.Read(bytes, field);
-            return (await runner.AddDatasetAsync(dataset, bytes, DataFormat.Csv, cancellationToken).ConfigureAwait(false)).Id;
+            return (await runner.UploadAsync(Dataset.IdOf(bytes), bytes, DataFormat.Csv, field, cancellationToken).ConfigureAwait(false)).Id;
         }
 
         public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken) =>

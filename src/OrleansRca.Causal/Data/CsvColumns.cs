@@ -124,10 +124,7 @@ public static class CsvColumns
                 else
                 {
                     values[field][row] = double.NaN;
-                    var text = Encoding.UTF8.GetString(cell);
-                    Fail(field, double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-                        ? $"{source}: column '{names[field]}', row {dataRow}: {text} is not a finite number"
-                        : $"{source}: column '{names[field]}', row {dataRow}: '{text}' is not a number");
+                    Fail(field, BadCell(source, names[field], dataRow, Encoding.UTF8.GetString(cell)));
                 }
             }
             field++;
@@ -143,6 +140,12 @@ public static class CsvColumns
             problems[c] ??= new CellProblem(dataRow, message);
         }
     }
+
+    /// <summary>Why a non-empty cell is not a value: not a number at all, or NaN / infinity (contract section 2).</summary>
+    private static string BadCell(string source, string column, int row, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? $"{source}: column '{column}', row {row}: {text} is not a finite number"
+            : $"{source}: column '{column}', row {row}: '{text}' is not a number";
 
     /// <summary>Cuts <paramref name="body"/> into about <paramref name="parts"/> pieces, each ending just before a line end.</summary>
     private static List<ReadOnlyMemory<byte>> Cut(ReadOnlyMemory<byte> body, int parts)
@@ -218,9 +221,7 @@ public static class CsvColumns
                     else if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) builders[c].Add(v);
                     else
                     {
-                        problems[c] ??= new CellProblem(row, double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-                            ? $"{source}: column '{names[c]}', row {row}: {cell.ToString()} is not a finite number"
-                            : $"{source}: column '{names[c]}', row {row}: '{cell.ToString()}' is not a number");
+                        problems[c] ??= new CellProblem(row, BadCell(source, names[c], row, cell.ToString()));
                         builders[c].Add(double.NaN);
                     }
                 }

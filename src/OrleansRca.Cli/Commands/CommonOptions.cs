@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.CommandLine;
 
 namespace OrleansRca.Cli.Commands;
@@ -28,4 +29,44 @@ public static class CommonOptions
         "table" => false,
         _ => throw new Causal.InputException($"--format must be 'table' or 'json', not '{format}'"),
     };
+}
+
+/// <summary>
+/// The inputs of the verbs that explain anomalies (<c>localize</c>, <c>mitigate</c>): a model, the normal rows and
+/// the anomalous rows, plus <c>--format</c> and <c>--cluster</c>; and running the analysis with them.
+/// </summary>
+public sealed class AnomalyInputs(string modelHelp, string normalHelp, string anomaliesHelp)
+{
+    private readonly Option<string> _model = new("--model") { Description = modelHelp, Required = true };
+    private readonly Option<string> _normal = new("--normal") { Description = normalHelp, Required = true };
+    private readonly Option<string> _anomalies = new("--anomalies") { Description = anomaliesHelp, Required = true };
+    private readonly Option<string> _format = CommonOptions.Format();
+    private readonly Option<string?> _cluster = CommonOptions.Cluster();
+
+    /// <summary>Adds the inputs, then <paramref name="options"/>, then --format and --cluster.</summary>
+    public void AddTo(Command command, Action<Command> options)
+    {
+        command.Options.Add(_model);
+        command.Options.Add(_normal);
+        command.Options.Add(_anomalies);
+        options(command);
+        command.Options.Add(_format);
+        command.Options.Add(_cluster);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="kind"/> on the files (the verb's options written into the request by <paramref name="writeOptions"/>)
+    /// and prints the document: JSON, or the verb's tables.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult parse, string kind, Action<JsonObject> writeOptions, Action<JsonObject> writeTables, CancellationToken token)
+    {
+        var json = CommonOptions.IsJson(parse.GetValue(_format)!);
+        var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(_model)!) };
+        writeOptions(request);
+        var files = new Dictionary<string, string> { ["normal"] = parse.GetValue(_normal)!, ["anomalies"] = parse.GetValue(_anomalies)! };
+        var result = await Analyses.RunWithProgressAsync(kind, request, parse.GetValue(_cluster), token, files);
+        if (json) CliExit.WriteJson(result);
+        else writeTables(result);
+        return CliExit.Ok;
+    }
 }

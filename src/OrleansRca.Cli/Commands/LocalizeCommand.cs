@@ -12,30 +12,13 @@ public static class LocalizeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Causal model file (JSON, contract section 1).", Required = true };
-        var normal = new Option<string>("--normal") { Description = "Normal-operation CSV: mechanisms and noise distributions are fitted on it.", Required = true };
-        var anomalies = new Option<string>("--anomalies") { Description = "CSV of anomalous rows to explain.", Required = true };
+        var inputs = new AnomalyInputs("Causal model file (JSON, contract section 1).",
+            "Normal-operation CSV: mechanisms and noise distributions are fitted on it.", "CSV of anomalous rows to explain.");
         var options = new LocalizeOptionSet();
-        var format = CommonOptions.Format();
-        var cluster = CommonOptions.Cluster();
         var command = new Command("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.");
-        command.Options.Add(model);
-        command.Options.Add(normal);
-        command.Options.Add(anomalies);
-        options.AddTo(command);
-        command.Options.Add(format);
-        command.Options.Add(cluster);
-        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
-        {
-            var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!) };
-            options.WriteTo(parse, request);
-            var files = new Dictionary<string, string> { ["normal"] = parse.GetValue(normal)!, ["anomalies"] = parse.GetValue(anomalies)! };
-            var result = await Analyses.RunWithProgressAsync(LocalizationKinds.Localization, request, parse.GetValue(cluster), token, files);
-            if (json) CliExit.WriteJson(result);
-            else WriteTables(AnsiConsole.Console, result);
-            return CliExit.Ok;
-        }, ct));
+        inputs.AddTo(command, options.AddTo);
+        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, LocalizationKinds.Localization,
+            request => options.WriteTo(parse, request), result => WriteTables(AnsiConsole.Console, result), token), ct));
         return command;
     }
 

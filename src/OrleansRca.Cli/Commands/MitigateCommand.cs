@@ -11,30 +11,13 @@ public static class MitigateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.", Required = true };
-        var normal = new Option<string>("--normal") { Description = "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", Required = true };
-        var anomalies = new Option<string>("--anomalies") { Description = "CSV of anomalous rows to mitigate.", Required = true };
-        var cluster = CommonOptions.Cluster();
+        var inputs = new AnomalyInputs("Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.",
+            "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", "CSV of anomalous rows to mitigate.");
         var options = new MitigateOptionSet();
-        var format = CommonOptions.Format();
         var command = new Command("mitigate", "Anomaly mitigation: least-cost soft interventions on each row's flagged, controllable nodes whose counterfactual the detector scores normal.");
-        command.Options.Add(model);
-        command.Options.Add(normal);
-        command.Options.Add(anomalies);
-        options.AddTo(command);
-        command.Options.Add(format);
-        command.Options.Add(cluster);
-        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
-        {
-            var json = CommonOptions.IsJson(parse.GetValue(format)!);
-            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(model)!) };
-            options.WriteTo(parse, request);
-            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mitigation, request, parse.GetValue(cluster), token,
-                new Dictionary<string, string> { ["normal"] = parse.GetValue(normal)!, ["anomalies"] = parse.GetValue(anomalies)! });
-            if (json) CliExit.WriteJson(result);
-            else WriteTable(AnsiConsole.Console, result);
-            return CliExit.Ok;
-        }, ct));
+        inputs.AddTo(command, options.AddTo);
+        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, AnalysisKinds.Mitigation,
+            request => options.WriteTo(parse, request), result => WriteTable(AnsiConsole.Console, result), token), ct));
         return command;
     }
 
@@ -61,7 +44,7 @@ public static class MitigateCommand
 /// <summary>The mitigate options by their contract names.</summary>
 public sealed class MitigateOptionSet
 {
-    private readonly Option<string?> _detector = new("--detector") { Description = "Anomaly detector trained on the normal rows: mahalanobis (default) or pca." };
+    private readonly Option<string?> _detector = new("--detector") { Description = "Anomaly detector trained on the normal rows: mahalanobis (default), pca, or mixture (Gaussian mixture, for multi-modal normal data)." };
     private readonly Option<double?> _alpha = new("--alpha") { Description = "The counterfactual must score at or below alpha x threshold; > 0 (default 1)." };
     private readonly Option<double?> _pi = new("--pi") { Description = "Root causes: nodes whose noise CDF is below pi or above 1 - pi, in (0, 0.5) (default 0.125)." };
     private readonly Option<string?> _missing = CommonOptions.Missing();

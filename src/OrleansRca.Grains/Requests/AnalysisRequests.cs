@@ -210,11 +210,7 @@ public static class AnalysisRequests
         {
             ["detector"] = spec.Settings.Detector, ["alpha"] = spec.Settings.Alpha, ["pi"] = spec.Settings.Pi, ["cost"] = spec.Settings.Cost,
         }, model);
-        var names = model.Nodes.Select(n => n.Name).ToList();
-        var types = model.Nodes.Select(n => n.Type).ToList();
-        var policy = MissingValues.Parse(spec.Normal.Missing);
-        var data = Causal.RootCause.LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(spec.Anomalies.Missing)), policy);
-        return (data, options);
+        return (NormalAndAnomalies(model, spec.Normal, normal, spec.Anomalies, anomalies), options);
     }
 
     /// <summary>The core's localization inputs (gaps resolved by the spec's policy) and options, validated.</summary>
@@ -228,11 +224,19 @@ public static class AnalysisRequests
             ["seed"] = s.Seed, ["samples"] = s.Samples, ["permutations"] = s.Permutations,
         });
         options.Validate(model);
+        return (NormalAndAnomalies(model, spec.Normal, normal, spec.Anomalies, anomalies), options);
+    }
+
+    /// <summary>
+    /// The normal and anomalous tables of localization and mitigation: the model's columns of each dataset, gaps
+    /// kept as NaN by each reference's policy for <c>LocalizationData</c> to resolve (means from the normal rows).
+    /// </summary>
+    private static LocalizationData NormalAndAnomalies(CausalModel model, DataRef normalRef, Dataset normal, DataRef anomaliesRef, Dataset anomalies)
+    {
         var names = model.Nodes.Select(n => n.Name).ToList();
         var types = model.Nodes.Select(n => n.Type).ToList();
-        var policy = MissingValues.Parse(spec.Normal.Missing);
-        var data = LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(spec.Anomalies.Missing)), policy);
-        return (data, options);
+        var policy = MissingValues.Parse(normalRef.Missing);
+        return LocalizationData.Create(model, normal.Select(names, types, policy), anomalies.Select(names, types, MissingValues.Parse(anomaliesRef.Missing)), policy);
     }
 
     /// <summary>The core's discrete request (a <see cref="MarginalsRequest"/> or a <see cref="DisentanglementRequest"/>), validated.</summary>
