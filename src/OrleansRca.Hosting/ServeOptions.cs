@@ -82,8 +82,8 @@ public sealed record ServeOptions
     }
 
     /// <summary>
-    /// The options found in configuration (section <c>Orleans</c>: Clustering, ConnectionString, ClusterId,
-    /// ServiceId, SiloPort, GatewayPort, AdvertisedIPAddress, SiloName; <c>Urls</c> or ASPNETCORE_URLS),
+    /// The options found in configuration (section <c>Orleans</c>: ConnectionString (which selects adonet),
+    /// ClusterId, ServiceId, SiloPort, GatewayPort, AdvertisedIPAddress, SiloName; <c>Urls</c> or ASPNETCORE_URLS),
     /// over the defaults. A value that is not a number where one is needed is an <see cref="InputException"/>
     /// naming the key.
     /// </summary>
@@ -94,7 +94,9 @@ public sealed record ServeOptions
         return new ServeOptions
         {
             Urls = configuration["Urls"] ?? configuration["ASPNETCORE_URLS"] ?? defaults.Urls,
-            Clustering = orleans["Clustering"] ?? defaults.Clustering,
+            // Not a key of its own: Orleans reads "Orleans:Clustering" as its provider section. A connection
+            // string in configuration means the PostgreSQL cluster; --clustering still decides when given.
+            Clustering = orleans["ConnectionString"] is { Length: > 0 } ? ClusteringModes.AdoNet : defaults.Clustering,
             Connection = orleans["ConnectionString"],
             ClusterId = orleans["ClusterId"] ?? defaults.ClusterId,
             ServiceId = orleans["ServiceId"] ?? defaults.ServiceId,

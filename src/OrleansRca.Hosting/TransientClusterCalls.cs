@@ -19,7 +19,10 @@ public static class TransientClusterCalls
         {
             try
             {
-                return await call().ConfigureAwait(false);
+                // Bounded per attempt too: a request sent to a silo just before it died gets no answer
+                // until the cluster votes that silo out, and the HTTP caller must hear back within the budget.
+                var left = giveUpAt - DateTime.UtcNow;
+                return await call().WaitAsync(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < giveUpAt && !cancellationToken.IsCancellationRequested)
             {

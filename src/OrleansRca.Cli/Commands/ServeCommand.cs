@@ -11,7 +11,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = $"HTTP listen address(es), ';'-separated [default: {ServeOptions.DefaultUrls}; or Urls / ASPNETCORE_URLS]." };
-        var clustering = new Option<string>("--clustering") { Description = "localhost (one process, in-memory state; the default) or adonet (a cluster of processes on PostgreSQL: membership, grain state, reminders, datasets) [or Orleans__Clustering]." };
+        var clustering = new Option<string>("--clustering") { Description = "localhost (one process, in-memory state; the default) or adonet (a cluster of processes on PostgreSQL: membership, grain state, reminders, datasets) [default: adonet when Orleans__ConnectionString is set, else localhost]." };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string for --clustering adonet, e.g. \"Host=127.0.0.1;Username=rca;Password=...;Database=rca\"; the schema is created when missing [or Orleans__ConnectionString]." };
         var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port [default: 11111; or Orleans__SiloPort]." };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port (rca --cluster HOST:PORT) [default: 30000; or Orleans__GatewayPort]." };
