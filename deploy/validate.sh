@@ -84,7 +84,7 @@ if [[ ${1:-} == --self-test ]]; then
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   expect_failure() { # NAME COMMAND...
     local name=$1; shift
-    if "$@" >"$tmp/out" 2>&1; then fail "self-test '$name': the broken copy passed"; else echo "self-test: '$name' rejected: $(grep -m1 -vE '^\s*$' "$tmp/out" | cut -c1-160)"; fi
+    if "$@" >"$tmp/out" 2>&1; then fail "self-test '$name': the broken copy passed"; else echo "self-test: '$name' rejected: $(grep -vE '^\s*$' "$tmp/out" | head -n 2 | tr -s ' \n' '  ' | cut -c1-200)"; fi
   }
   sed 's#^COPY src/OrleansRca.Grains/OrleansRca.Grains.csproj.*##' deploy/Dockerfile >"$tmp/Dockerfile"
   expect_failure "Dockerfile without a referenced project" check_dockerfile "$tmp/Dockerfile" .dockerignore

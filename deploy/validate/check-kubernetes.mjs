@@ -5,9 +5,10 @@
 //  3. Unknown fields: each document is type-checked by the TypeScript compiler against the same package's
 //     interfaces, whose excess-property check rejects any field the API does not have (a typo such as
 //     terminationGracePeriodSecond would otherwise be dropped silently by the API server).
-//  4. This project's deployment rules (GA API versions only) for the silo workload (docs/cluster.md): probes on /healthz, pod IP
-//     and pod name through the downward API, no CPU limit, a memory limit, non-root, a grace period longer
-//     than the host's shutdown timeout, and Services/PodDisruptionBudget selecting the silo pods.
+//  4. This project's deployment rules (docs/cluster.md): GA API versions only, and for the silo workload
+//     probes on /healthz, pod IP and pod name through the downward API, no CPU limit, a memory limit,
+//     non-root, a grace period longer than the host's shutdown timeout, referenced Secrets defined, and
+//     Services/PodDisruptionBudget selecting the silo pods.
 // Usage: node check-kubernetes.mjs DIR   (exit 0: valid; 1: findings, each printed as one line)
 import fs from "node:fs";
 import path from "node:path";
