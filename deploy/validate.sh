@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Offline checks of the deployment files (no container engine, no cluster, no network needed):
-#   1. deploy/Dockerfile: every COPY source exists and is not excluded by .dockerignore, and every
-#      project the CLI references (transitively) is copied before the restore layer.
+#   1. deploy/Dockerfile: its syntax (deploy/validate/check-dockerfile.mjs: dockerfile-utils' linter), every
+#      COPY source exists and is not excluded by .dockerignore, and every project the CLI references
+#      (transitively) is copied before the restore layer.
 #   2. docker-compose.yml: `docker-compose config -q` (Debian's docker-compose: the Compose file schema,
 #      YAML anchors and merges, variable interpolation).
 #   3. deploy/kubernetes: deploy/validate/check-kubernetes.mjs (kustomization resources, the Kubernetes
@@ -53,10 +54,16 @@ check_dockerfile() {
   done
   return $ok
 }
+have_node_tools() { command -v node >/dev/null && [[ -d deploy/validate/node_modules/kubernetes-models && -d deploy/validate/node_modules/typescript && -d deploy/validate/node_modules/yaml && -d deploy/validate/node_modules/dockerfile-utils ]]; }
 if check_dockerfile deploy/Dockerfile .dockerignore; then
   echo "dockerfile: COPY sources present and not ignored; restore layer has every project the CLI references"
 else
   fail "deploy/Dockerfile"
+fi
+if have_node_tools; then
+  node deploy/validate/check-dockerfile.mjs deploy/Dockerfile && echo "dockerfile: syntax valid (dockerfile-utils)" || fail "deploy/Dockerfile"
+else
+  echo "dockerfile: syntax SKIPPED: node or deploy/validate/node_modules is missing (npm ci --prefix deploy/validate)"
 fi
 
 # ---- 2. docker-compose.yml ----------------------------------------------------------------------
@@ -72,8 +79,7 @@ else
 fi
 
 # ---- 3. Kubernetes manifests --------------------------------------------------------------------
-have_k8s_tools() { command -v node >/dev/null && [[ -d deploy/validate/node_modules/kubernetes-models && -d deploy/validate/node_modules/typescript && -d deploy/validate/node_modules/yaml ]]; }
-if have_k8s_tools; then
+if have_node_tools; then
   node deploy/validate/check-kubernetes.mjs deploy/kubernetes || fail "deploy/kubernetes"
 else
   echo "kubernetes: SKIPPED: node or deploy/validate/node_modules is missing (npm ci --prefix deploy/validate)"
@@ -98,7 +104,11 @@ if [[ ${1:-} == --self-test ]]; then
     sed 's/- "127.0.0.1:5081:8080"/- "127.0.0.1:5081:80a80"/' docker-compose.yml >"$tmp/compose-port.yml"
     expect_failure "compose: bad port mapping" check_compose "$tmp/compose-port.yml"
   fi
-  if have_k8s_tools; then
+  if have_node_tools; then
+    sed 's/^HEALTHCHECK --interval=/HEALTHCHECK --intervall=/' deploy/Dockerfile >"$tmp/Dockerfile-flag"
+    expect_failure "Dockerfile: unknown flag" node deploy/validate/check-dockerfile.mjs "$tmp/Dockerfile-flag"
+    sed 's/^EXPOSE 8080/EXPOSE 80a80/' deploy/Dockerfile >"$tmp/Dockerfile-expose"
+    expect_failure "Dockerfile: bad EXPOSE port" node deploy/validate/check-dockerfile.mjs "$tmp/Dockerfile-expose"
     broken() { rm -rf "$tmp/k8s"; cp -r deploy/kubernetes "$tmp/k8s"; sed -i "$2" "$tmp/k8s/$1"; node deploy/validate/check-kubernetes.mjs "$tmp/k8s"; }
     expect_failure "kubernetes: misspelt field" broken deployment.yaml 's/terminationGracePeriodSeconds: 90/terminationGracePeriodSecond: 90/'
     expect_failure "kubernetes: wrong type" broken deployment.yaml 's/containerPort: 8080/containerPort: "8080"/'
