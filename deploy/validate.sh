@@ -117,7 +117,7 @@ if [[ ${1:-} == --self-test ]]; then
     expect_failure "kubernetes: beta API version" broken poddisruptionbudget.yaml 's#policy/v1#policy/v1beta1#'
     expect_failure "kubernetes: unknown API version" broken poddisruptionbudget.yaml 's#policy/v1#policy/v2#'
     expect_failure "kubernetes: CPU limit" broken deployment.yaml 's/^              # No CPU limit.*/              cpu: "2"/'
-    expect_failure "kubernetes: grace period too short" broken deployment.yaml 's/terminationGracePeriodSeconds: 90/terminationGracePeriodSeconds: 45/'
+    expect_failure "kubernetes: grace period too short" broken deployment.yaml 's/terminationGracePeriodSeconds: 90/terminationGracePeriodSeconds: 40/'
     expect_failure "kubernetes: unlisted manifest" broken kustomization.yaml '/poddisruptionbudget.yaml/d'
   fi
 fi

@@ -7,7 +7,7 @@
 //     terminationGracePeriodSecond would otherwise be dropped silently by the API server).
 //  4. This project's deployment rules (docs/cluster.md): GA API versions only, and for the silo workload
 //     probes on /healthz, pod IP and pod name through the downward API, no CPU limit, a memory limit,
-//     non-root, a grace period longer than the host's shutdown timeout, referenced Secrets defined, and
+//     non-root, a grace period longer than the server's 45 s shutdown budget, referenced Secrets defined, and
 //     Services/PodDisruptionBudget selecting the silo pods.
 // Usage: node check-kubernetes.mjs DIR   (exit 0: valid; 1: findings, each printed as one line)
 import fs from "node:fs";
@@ -124,9 +124,9 @@ for (const { where, doc } of workloads) {
     if (silo[probe]?.httpGet?.path !== "/healthz") problem(at, `${probe} must GET /healthz`);
   if (silo.resources?.limits?.cpu !== undefined) problem(at, "no CPU limit (CPU throttling stalls Orleans' membership probes)");
   if (silo.resources?.limits?.memory === undefined || silo.resources?.requests?.memory === undefined) problem(at, "memory request and limit are required");
-  const shutdown = Number(env.DOTNET_shutdownTimeoutSeconds?.value ?? 60); // 60: the image's value
+  // rca serve gives a graceful stop 45 s (RcaHost.ShutdownBudget); Kubernetes must wait longer, with a margin.
   const grace = pod.terminationGracePeriodSeconds ?? 30;
-  if (!(grace > shutdown && shutdown > 30)) problem(at, `need terminationGracePeriodSeconds (${grace}) > DOTNET_shutdownTimeoutSeconds (${shutdown}) > 30 (Orleans' own graceful stop)`);
+  if (!(grace >= 60)) problem(at, `terminationGracePeriodSeconds (${grace}) must be at least 60: longer than the server's 45 s shutdown budget`);
   const selects = (selector) => selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => podLabels[k] === v);
   if (!selects(doc.spec?.selector?.matchLabels)) problem(at, "spec.selector does not match the pod template's labels");
   for (const other of docs) {
