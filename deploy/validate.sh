@@ -4,7 +4,7 @@
 #      COPY source exists and is not excluded by .dockerignore, and every project the CLI references
 #      (transitively) is copied before the restore layer.
 #   2. docker-compose.yml: `docker-compose config -q` (Debian's docker-compose: the Compose file schema,
-#      YAML anchors and merges, variable interpolation).
+#      YAML anchors and merges, variable interpolation), and no Orleans provider section set as a value.
 #   3. deploy/kubernetes: deploy/validate/check-kubernetes.mjs (kustomization resources, the Kubernetes
 #      OpenAPI schema per kind, unknown fields, and this project's rules for the silo workload).
 # A check whose tool is missing prints SKIPPED and does not fail; any finding exits 1.
@@ -67,7 +67,15 @@ else
 fi
 
 # ---- 2. docker-compose.yml ----------------------------------------------------------------------
-check_compose() { docker-compose --project-directory "$root" -f "$1" config -q; }
+check_compose() {
+  # Orleans binds the Orleans:Clustering section (and its other provider sections) itself: a plain value
+  # there (Orleans__Clustering=adonet) stops the silo at start-up. The mode is the flag --clustering.
+  if grep -qiE '^\s*-?\s*Orleans__(Clustering|GrainStorage|Reminders|GrainDirectory|Streaming|BroadcastChannel)\b' "$1"; then
+    echo "$1 sets an Orleans provider section (e.g. Orleans__Clustering) as a plain value: Orleans reads it as its own provider configuration; use the flag --clustering" >&2
+    return 1
+  fi
+  docker-compose --project-directory "$root" -f "$1" config -q
+}
 if command -v docker-compose >/dev/null; then
   if out=$(check_compose docker-compose.yml 2>&1); then
     echo "compose: docker-compose.yml valid ($(docker-compose version --short 2>/dev/null || echo docker-compose))"
@@ -103,6 +111,8 @@ if [[ ${1:-} == --self-test ]]; then
     expect_failure "compose: bad depends_on condition" check_compose "$tmp/compose-condition.yml"
     sed 's/- "127.0.0.1:5081:8080"/- "127.0.0.1:5081:80a80"/' docker-compose.yml >"$tmp/compose-port.yml"
     expect_failure "compose: bad port mapping" check_compose "$tmp/compose-port.yml"
+    sed 's/^  Orleans__ClusterId:/  Orleans__Clustering: adonet\n  Orleans__ClusterId:/' docker-compose.yml >"$tmp/compose-provider.yml"
+    expect_failure "compose: Orleans__Clustering in the environment" check_compose "$tmp/compose-provider.yml"
   fi
   if have_node_tools; then
     sed 's/^HEALTHCHECK --interval=/HEALTHCHECK --intervall=/' deploy/Dockerfile >"$tmp/Dockerfile-flag"
@@ -119,6 +129,7 @@ if [[ ${1:-} == --self-test ]]; then
     expect_failure "kubernetes: CPU limit" broken deployment.yaml 's/^              # No CPU limit.*/              cpu: "2"/'
     expect_failure "kubernetes: grace period too short" broken deployment.yaml 's/terminationGracePeriodSeconds: 90/terminationGracePeriodSeconds: 40/'
     expect_failure "kubernetes: unlisted manifest" broken kustomization.yaml '/poddisruptionbudget.yaml/d'
+    expect_failure "kubernetes: Orleans__Clustering in env" broken deployment.yaml 's/^            - name: Orleans__ClusterId$/            - name: Orleans__Clustering\n              value: adonet\n            - name: Orleans__ClusterId/'
   fi
 fi
 

@@ -114,7 +114,12 @@ for (const { where, doc } of workloads) {
   const env = Object.fromEntries((silo.env ?? []).map((e) => [e.name, e]));
   if (env.Orleans__AdvertisedIPAddress?.valueFrom?.fieldRef?.fieldPath !== "status.podIP") problem(at, "Orleans__AdvertisedIPAddress must come from the downward API's status.podIP");
   if (env.Orleans__SiloName?.valueFrom?.fieldRef?.fieldPath !== "metadata.name") problem(at, "Orleans__SiloName must come from the downward API's metadata.name");
-  if (env.Orleans__Clustering?.value !== "adonet") problem(at, "Orleans__Clustering must be adonet");
+  const args = (silo.args ?? []).join(" ");
+  if (!/(^| )--clustering adonet( |$)/.test(args)) problem(at, "args must include --clustering adonet");
+  // Orleans binds Orleans:Clustering (and the other provider sections) itself: a plain value there stops the silo.
+  for (const name of Object.keys(env))
+    if (/^Orleans__(Clustering|GrainStorage|Reminders|GrainDirectory|Streaming|BroadcastChannel)$/i.test(name))
+      problem(at, `env ${name}: Orleans reads this section as its own provider configuration; use the flag (--clustering)`);
   if (!env.Orleans__ConnectionString?.valueFrom?.secretKeyRef) problem(at, "Orleans__ConnectionString must come from a Secret");
   for (const e of silo.env ?? []) {
     const ref = e.valueFrom?.secretKeyRef;
