@@ -4,7 +4,8 @@
 #      COPY source exists and is not excluded by .dockerignore, and every project the CLI references
 #      (transitively) is copied before the restore layer.
 #   2. docker-compose.yml: `docker-compose config -q` (Debian's docker-compose: the Compose file schema,
-#      YAML anchors and merges, variable interpolation), and no Orleans provider section set as a value.
+#      YAML anchors and merges, variable interpolation), bind-mounted files present, and no Orleans provider
+#      section set as a value.
 #   3. deploy/kubernetes: deploy/validate/check-kubernetes.mjs (kustomization resources, the Kubernetes
 #      OpenAPI schema per kind, unknown fields, and this project's rules for the silo workload).
 # A check whose tool is missing prints SKIPPED and does not fail; any finding exits 1.
@@ -74,6 +75,12 @@ check_compose() {
     echo "$1 sets an Orleans provider section (e.g. Orleans__Clustering) as a plain value: Orleans reads it as its own provider configuration; use the flag --clustering" >&2
     return 1
   fi
+  # Bind-mounted files must exist (compose would otherwise create an empty directory in their place).
+  local source missing=0
+  while read -r source; do
+    [[ -e $root/$source ]] || { echo "$1: bind-mounted '$source' does not exist" >&2; missing=1; }
+  done < <(grep -oE '^\s*-\s*\./[^:]+:' "$1" | sed -E 's/^\s*-\s*\.\/(.*):$/\1/')
+  ((missing == 0)) || return 1
   docker-compose --project-directory "$root" -f "$1" config -q
 }
 if command -v docker-compose >/dev/null; then
@@ -113,6 +120,8 @@ if [[ ${1:-} == --self-test ]]; then
     expect_failure "compose: bad port mapping" check_compose "$tmp/compose-port.yml"
     sed 's/^  Orleans__ClusterId:/  Orleans__Clustering: adonet\n  Orleans__ClusterId:/' docker-compose.yml >"$tmp/compose-provider.yml"
     expect_failure "compose: Orleans__Clustering in the environment" check_compose "$tmp/compose-provider.yml"
+    sed 's#Postgres/schema.sql:#Postgres/schema-missing.sql:#' docker-compose.yml >"$tmp/compose-mount.yml"
+    expect_failure "compose: missing bind-mounted file" check_compose "$tmp/compose-mount.yml"
   fi
   if have_node_tools; then
     sed 's/^HEALTHCHECK --interval=/HEALTHCHECK --intervall=/' deploy/Dockerfile >"$tmp/Dockerfile-flag"
