@@ -99,6 +99,19 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM: the graceful stop a container runtime sends first.</summary>
+    public void Terminate()
+    {
+        if (_process is { HasExited: false } p) _ = sys_kill(p.Id, 15);
+    }
+
+    public bool WaitForExit(TimeSpan budget) => _process is null || _process.WaitForExit(budget);
+
+    public int ExitCode => _process?.ExitCode ?? throw new InvalidOperationException($"{Name} never started");
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int sys_kill(int pid, int signal);
+
     public Task<HttpResponseMessage> PostJsonAsync(string path, System.Text.Json.Nodes.JsonNode body) =>
         Http.PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
 
