@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -110,24 +109,9 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatase
             ?? throw new InvalidOperationException($"analysis {status.Id} returned a result that is not a JSON object");
     }
 
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsTransient(e) && clock.Elapsed < TransientBudget)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 * attempt)), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static bool IsTransient(Exception e) =>
-        e is OrleansException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException;
+    // A CLI waits out a membership change longer than an HTTP request does: it has nobody to answer 503 to.
+    private static Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        TransientClusterCalls.RetryAsync(call, cancellationToken, TransientBudget);
 
     public async ValueTask DisposeAsync()
     {

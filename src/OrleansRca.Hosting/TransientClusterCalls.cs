@@ -12,9 +12,9 @@ public static class TransientClusterCalls
     /// <summary>Longer than failure detection takes (about 5-7 s), short enough for an HTTP client's patience.</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);
 
-    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default, TimeSpan? budget = null)
     {
-        var giveUpAt = DateTime.UtcNow + Budget;
+        var giveUpAt = DateTime.UtcNow + (budget ?? Budget);
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -35,7 +35,8 @@ public static class TransientClusterCalls
     /// <summary>Failures that mean "a silo is going or gone", not "the request is wrong".</summary>
     public static bool IsTransient(Exception e) => e switch
     {
-        SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException or TimeoutException => true,
+        // OrleansException covers SiloUnavailableException, OrleansMessageRejectionException, storage hiccups.
+        OrleansException or ConnectionFailedException or TimeoutException => true,
         AggregateException a => a.InnerExceptions.All(IsTransient),
         _ => false,
     };
