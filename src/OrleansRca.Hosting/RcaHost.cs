@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,8 +32,12 @@ public static class RcaHost
     /// <paramref name="clusterAddress"/> null: starts an embedded single silo in this process (logging:
     /// warnings and errors, to stderr only). Else connects a client to the gateway at <c>host:port</c>.
     /// </summary>
-    public static Task<IAnalysisRunner> StartRunnerAsync(string? clusterAddress, CancellationToken cancellationToken) =>
-        StartConfiguredRunnerAsync(new RunnerOptions { ClusterAddress = clusterAddress }, cancellationToken);
+    public static Task<IAnalysisRunner> StartRunnerAsync(string? clusterAddress, CancellationToken cancellationToken)
+    {
+        // A client must name the cluster as its silos do: the same Orleans__ClusterId / Orleans__ServiceId as `serve`.
+        var configured = ServeOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+        return StartConfiguredRunnerAsync(new RunnerOptions { ClusterAddress = clusterAddress, ClusterId = configured.ClusterId, ServiceId = configured.ServiceId }, cancellationToken);
+    }
 
     /// <summary>As <see cref="StartRunnerAsync"/>, with the cluster id and service id of a running cluster.</summary>
     public static async Task<IAnalysisRunner> StartConfiguredRunnerAsync(RunnerOptions options, CancellationToken cancellationToken)
@@ -84,7 +89,8 @@ public static class RcaHost
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
             throw new ClusterUnavailableException(options.ClusterAddress is null
                 ? $"cannot start the embedded silo: {e.Message}"
-                : $"cannot connect to the cluster at {options.ClusterAddress} (no gateway answered within {ConnectBudget.TotalSeconds:F0} s): {e.Message}", e);
+                : $"cannot connect to the cluster at {options.ClusterAddress} (cluster id '{options.ClusterId}'; no gateway answered within {ConnectBudget.TotalSeconds:F0} s; "
+                  + $"set Orleans__ClusterId if the silos run with another --cluster-id): {e.Message}", e);
         }
         return AnalysisRunner.Create(host.Services.GetRequiredService<IClusterClient>(), host);
     }
@@ -105,6 +111,7 @@ public static class RcaHost
                 silo.AddMemoryGrainStorage(RcaStorage.Name);
                 // The CLI's silo lives for one analysis, alone: nothing to resume elsewhere, so no reminder service.
                 if (!embedded) silo.UseInMemoryReminderService();
+                if (options.SiloName is { Length: > 0 } name) silo.Configure<SiloOptions>(o => o.SiloName = name);
                 break;
             case ClusteringModes.AdoNet:
                 silo.UsePostgresCluster(options);

@@ -11,7 +11,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = $"HTTP listen address(es), ';'-separated [default: {ServeOptions.DefaultUrls}; or Urls / ASPNETCORE_URLS]." };
-        var clustering = new Option<string>("--clustering") { Description = "localhost (one process, in-memory state; the default) or adonet (a cluster of processes on PostgreSQL: membership, grain state, reminders, datasets) [default: adonet when Orleans__ConnectionString is set, else localhost]." };
+        var clustering = new Option<string>("--clustering") { Description = "localhost (one process, in-memory state; the default) or adonet (a cluster of processes on PostgreSQL: membership, grain state, reminders, datasets) [default: adonet when a connection string is given (--connection or Orleans__ConnectionString), else localhost]." };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string for --clustering adonet, e.g. \"Host=127.0.0.1;Username=rca;Password=...;Database=rca\"; the schema is created when missing [or Orleans__ConnectionString]." };
         var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port [default: 11111; or Orleans__SiloPort]." };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port (rca --cluster HOST:PORT) [default: 30000; or Orleans__GatewayPort]." };
@@ -28,7 +28,8 @@ public static class ServeCommand
             var options = configured with
             {
                 Urls = Flag(urls, configured.Urls),
-                Clustering = Flag(clustering, configured.Clustering),
+                // A connection string, from the flag or the environment, means the PostgreSQL cluster unless --clustering says otherwise.
+                Clustering = Flag(clustering, Flag(connection, configured.Connection) is { Length: > 0 } ? ClusteringModes.AdoNet : configured.Clustering),
                 Connection = Flag(connection, configured.Connection),
                 SiloPort = Flag(siloPort, configured.SiloPort),
                 GatewayPort = Flag(gatewayPort, configured.GatewayPort),
