@@ -15,18 +15,6 @@ using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Hosting;
 
-/// <summary>The answer to a submission: <c>{"id", "status"}</c>.</summary>
-public sealed record SubmittedAnalysis(string Id, string Status);
-
-/// <summary>The status document of <c>GET /v1/analyses/{id}</c> (contract section 6).</summary>
-public sealed record AnalysisDocument(
-    string Id,
-    string Kind,
-    string Status,
-    double Progress,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonNode? Result,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AnalysisError? Error);
-
 /// <summary>The asynchronous analyses API: submit with POST, poll with GET.</summary>
 public static class AnalysesApi
 {
@@ -73,9 +61,6 @@ public static class AnalysesApi
         if (!AnalysisKinds.IsKnown(kind))
             return Problem(StatusCodes.Status404NotFound, "Unknown analysis kind",
                 $"'{kind}' is not an analysis kind; use one of {string.Join(", ", AnalysisKinds.All)}");
-        if (!AnalysisKinds.IsSupported(kind))
-            return Problem(StatusCodes.Status400BadRequest, "Not supported yet",
-                $"analysis kind '{kind}' is not supported yet (supported: {string.Join(", ", AnalysisKinds.Supported)})");
 
         string body;
         try
@@ -128,7 +113,7 @@ public static class AnalysesApi
     {
         var result = status.Stage == AnalysisStage.Succeeded && status.ResultJson is { } json ? JsonNode.Parse(json) : null;
         return new AnalysisDocument(status.Id, status.Kind, status.Stage.ToWire(), status.Progress, result,
-            status.Stage == AnalysisStage.Failed ? status.Error : null);
+            status.Stage == AnalysisStage.Failed && status.Error is { } e ? new ErrorBody(e.Kind, e.Message) : null);
     }
 
     private static ProblemHttpResult UnknownAnalysis(string id) =>
