@@ -22,4 +22,5 @@ namespace OrleansRca.Contracts;
 [JsonSerializable(typeof(DiscoveryResultBody))]
 [JsonSerializable(typeof(SubmittedAnalysis))]
 [JsonSerializable(typeof(AnalysisDocument))]
+[JsonSerializable(typeof(string))]
 public sealed partial class WireJson : JsonSerializerContext;

@@ -130,11 +130,13 @@ public static class RcaHost
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         builder.Services.AddAnalysesApi();
+        builder.AddRcaService(options.Service);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRcaService();
         app.MapAnalysesEndpoints();
         return app;
     }

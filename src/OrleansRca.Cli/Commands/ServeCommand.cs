@@ -14,9 +14,17 @@ public static class ServeCommand
         var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port.", DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port.", DefaultValueFactory = _ => 30000 };
         var clusterId = new Option<string>("--cluster-id") { Description = "Cluster id.", DefaultValueFactory = _ => RcaHost.DefaultClusterId };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = $"File whose first line is the API key every /v1 request must send as 'Authorization: Bearer KEY' (default: the {ServiceOptions.ApiKeyVariable} variable; neither: no key)." };
+        var maxBody = new Option<long>("--max-request-bytes") { Description = "Larger request bodies are refused with 413.", DefaultValueFactory = _ => ServeOptions.DefaultMaxRequestBodyBytes };
+        var defaults = new ServiceOptions();
+        var rateLimit = new Option<int>("--rate-limit") { Description = "Requests per second each client address may make to /v1 (bursts of twice that); 0: no limit. Above it: 429 with Retry-After.", DefaultValueFactory = _ => defaults.RateLimitPerSecond };
+        var maxNodes = new Option<int>("--max-model-nodes") { Description = "Most nodes a model may have.", DefaultValueFactory = _ => defaults.MaxModelNodes };
+        var maxFormula = new Option<int>("--max-formula-length") { Description = "Most characters a formula mechanism may have.", DefaultValueFactory = _ => defaults.MaxFormulaLength };
+        var maxRows = new Option<long>("--max-rows") { Description = "Most rows a table of an analysis may have.", DefaultValueFactory = _ => defaults.MaxRows };
+        var sampling = new Option<double>("--trace-sampling") { Description = "Share of traces recorded (0..1); exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.", DefaultValueFactory = _ => defaults.TraceSampling };
         var format = CommonOptions.Format();
         var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C).");
-        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, format }) command.Options.Add(o);
+        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, sampling, format }) command.Options.Add(o);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var options = new ServeOptions
@@ -27,6 +35,16 @@ public static class ServeCommand
                 SiloPort = parse.GetValue(siloPort),
                 GatewayPort = parse.GetValue(gatewayPort),
                 ClusterId = parse.GetValue(clusterId)!,
+                MaxRequestBodyBytes = parse.GetValue(maxBody),
+                Service = new ServiceOptions
+                {
+                    ApiKey = ServiceOptions.ReadApiKey(parse.GetValue(apiKeyFile)),
+                    RateLimitPerSecond = parse.GetValue(rateLimit),
+                    MaxModelNodes = parse.GetValue(maxNodes),
+                    MaxFormulaLength = parse.GetValue(maxFormula),
+                    MaxRows = parse.GetValue(maxRows),
+                    TraceSampling = parse.GetValue(sampling),
+                },
             };
             options.Validate();
             try

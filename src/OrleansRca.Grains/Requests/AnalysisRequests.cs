@@ -65,7 +65,8 @@ public static class AnalysisRequests
                     RequestJson.OptionalString(body, "treated") ?? "+50%", RequestJson.OptionalString(body, "untreated") ?? "observed",
                     RequestJson.OptionalString(body, "engine") ?? "auto", options.Bootstrap, options.Seed, options.Confidence));
                 // The node choices and the engine are checked against the model now, without the data.
-                MediationPlan.Create(model, ToOptions(spec.Settings));
+                var mediationOptions = ToOptions(spec.Settings);
+                MediationSchedule.CheckEngine(model, MediationPlan.Create(model, mediationOptions), mediationOptions.Engine);
                 return spec;
             }
             case AnalysisKinds.Mitigation:
