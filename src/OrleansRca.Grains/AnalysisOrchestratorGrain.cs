@@ -290,7 +290,7 @@ public sealed partial class AnalysisOrchestratorGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} interrupted by deactivation; it resumes on the next activation")]
     private partial void LogInterrupted(string analysisId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} cancelled")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Analysis {AnalysisId} cancelled")]
     private partial void LogCancelled(string analysisId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Analysis {AnalysisId} expired")]

@@ -37,6 +37,8 @@ public static class RcaService
 
         // Per-request chatter (request started/finished, placement) stays below Information.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Orleans' placement retries log two Information lines per new activation through Polly.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
         builder.Services.AddRateLimiter(limiter =>
         {
