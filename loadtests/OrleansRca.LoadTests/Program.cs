@@ -11,12 +11,18 @@ using HdrHistogram;
 // an uploaded dataset), poll each to its end, and record submit-to-result latency in HdrHistogram. A discarded
 // warm-up, then a run bounded by count and by time; with --soak, one line per interval (rate, p99, server memory).
 var options = LoadOptions.Parse(args);
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Workers * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+// One client per server (--url a,b,c: a cluster's silos); worker w talks to server w mod n.
+var clients = options.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url =>
 {
-    BaseAddress = new Uri(options.Url),
-    Timeout = TimeSpan.FromSeconds(60),
-};
-if (options.ApiKey is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+    var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Workers * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = new Uri(url),
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+    if (options.ApiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+    return client;
+}).ToArray();
+var http = clients[0];
 
 var errors = 0L;
 var completed = 0L;
@@ -37,7 +43,7 @@ var sampler = options.SampleEvery is { } every ? Task.Run(async () =>
         lock (Interval.Gate) { interval = Interval.Current; Interval.Current = new Interval(); }
         var done = Interlocked.Read(ref completed);
         curve.Add(string.Create(CultureInfo.InvariantCulture,
-            $"{stopwatch.Elapsed.TotalSeconds:F0},{done},{(done - last) / every.TotalSeconds:F0},{Ms(interval.Histogram.GetValueAtPercentile(50))},{Ms(interval.Histogram.GetValueAtPercentile(99))},{Ms(interval.Histogram.GetMaxValue())},{Interlocked.Read(ref errors)},{ServerMemory.RssMb(options.ServerPid):F0}"));
+            $"{stopwatch.Elapsed.TotalSeconds:F0},{done},{(done - last) / every.TotalSeconds:F0},{Ms(interval.Histogram.GetValueAtPercentile(50))},{Ms(interval.Histogram.GetValueAtPercentile(99))},{Ms(interval.Histogram.GetMaxValue())},{Interlocked.Read(ref errors)},{options.ServerPids.Sum(ServerMemory.RssMb):F0}"));
         Console.WriteLine(curve[^1]);
         last = done;
     }
@@ -60,7 +66,7 @@ var summary = new JsonObject
     ["p95_ms"] = Ms(total.GetValueAtPercentile(95)),
     ["p99_ms"] = Ms(total.GetValueAtPercentile(99)),
     ["max_ms"] = Ms(total.GetMaxValue()),
-    ["server_peak_rss_mb"] = ServerMemory.PeakMb(options.ServerPid),
+    ["server_peak_rss_mb"] = options.ServerPids.Sum(ServerMemory.PeakMb),
 };
 Console.WriteLine(summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 if (options.Output is { } output)
@@ -81,7 +87,7 @@ async Task Run(int count, TimeSpan duration, LongHistogram? into)
         while (Interlocked.Increment(ref next) < count && deadline.Elapsed < duration)
         {
             var started = Stopwatch.GetTimestamp();
-            var ok = await Requests.RunOneAsync(http, random.NextDouble() < options.DatasetShare ? datasetId : null, random);
+            var ok = await Requests.RunOneAsync(clients[worker % clients.Length], random.NextDouble() < options.DatasetShare ? datasetId : null, random);
             var micros = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
             if (into is null) continue;
             if (!ok) { Interlocked.Increment(ref errors); continue; }
@@ -170,15 +176,14 @@ internal static class Requests
 
 internal static class ServerMemory
 {
-    /// <summary>Resident memory of the server process (Linux /proc), 0 when no pid was given.</summary>
-    public static double RssMb(int? pid) => Read(pid, "VmRSS:");
+    /// <summary>Resident memory of a server process (Linux /proc).</summary>
+    public static double RssMb(int pid) => Read(pid, "VmRSS:");
 
     /// <summary>Peak resident memory (VmHWM) of the server process.</summary>
-    public static double PeakMb(int? pid) => Read(pid, "VmHWM:");
+    public static double PeakMb(int pid) => Read(pid, "VmHWM:");
 
-    private static double Read(int? pid, string field)
+    private static double Read(int pid, string field)
     {
-        if (pid is null) return 0;
         try
         {
             var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
@@ -192,7 +197,7 @@ internal static class ServerMemory
 }
 
 internal sealed record LoadOptions(string Url, string? ApiKey, int Workers, int Count, TimeSpan Duration, int Warmup, double DatasetShare,
-    TimeSpan? SampleEvery, int? ServerPid, string? Output)
+    TimeSpan? SampleEvery, int[] ServerPids, string? Output)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -214,7 +219,7 @@ internal sealed record LoadOptions(string Url, string? ApiKey, int Workers, int 
             (int)Number("--warmup", 500),
             Number("--dataset-share", 0.2),
             Value("--sample-every") is { } s ? TimeSpan.FromSeconds(double.Parse(s, CultureInfo.InvariantCulture)) : null,
-            Value("--server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+            Value("--server-pid") is { } pids ? pids.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray() : [],
             Value("--out"));
     }
 }

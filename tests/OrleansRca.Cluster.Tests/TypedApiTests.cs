@@ -101,6 +101,14 @@ public sealed class TypedApiTests(ServerFixture fixture)
     {
         var post = await Http.PostAsync("/v1/analyses/mediation", Json(TestAnalyses.Request(rows: 100, seed: 4)));
         await HttpAssert.SucceededAsync(Http, post.Headers.Location!);
+        // One that fails while running (its figures overflow): bad input, counted as failed.
+        var overflow = JsonNode.Parse(ApiExamples.Request(AnalysisKinds.Mediation))!;
+        overflow["model"]!["mechanisms"]!["queue"]!["weights"]!["load"] = 1e308;
+        var failing = await Http.PostAsync("/v1/analyses/mediation", Json(overflow));
+        JsonObject status;
+        do status = (await Http.GetFromJsonAsync<JsonObject>(failing.Headers.Location))!;
+        while ((string?)status["status"] is "queued" or "running");
+        Assert.Equal("bad_input", (string?)status["error"]?["kind"]);
 
         var response = await Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -109,6 +117,15 @@ public sealed class TypedApiTests(ServerFixture fixture)
                      "rca_rows_processed_total{", "rca_pairs_processed_total", "rca_analyses_running", "rca_dataset_cache_bytes", "orleans_" })
             Assert.True(text.Contains(series, StringComparison.Ordinal), $"/metrics lacks {series}");
         Assert.Contains("kind=\"mediation\"", text, StringComparison.Ordinal);
+        Assert.Contains("reason=\"bad_input\"", text, StringComparison.Ordinal);
+
+        // Every series the Grafana dashboard queries is exposed.
+        var dashboard = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "grafana", "orleans-rca.json"));
+        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, @"\b(?:rca|http_server|aspnetcore|orleans)_[a-z_]+")
+            .Select(m => m.Value).Distinct().ToList();
+        Assert.True(queried.Count >= 10, string.Join(", ", queried));
+        foreach (var series in queried)
+            Assert.True(text.Contains(series, StringComparison.Ordinal), $"the dashboard queries {series}, which /metrics lacks");
     }
 
     private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
