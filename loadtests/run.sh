@@ -4,6 +4,7 @@
 #   loadtests/run.sh three [SECONDS]   three silos on PostgreSQL (RCA_LOAD_POSTGRES: a connection string to an existing database)
 #   loadtests/run.sh soak  [SECONDS]   one silo, mixed load for SECONDS (default 600), one line per 10 s
 # Results go to loadtests/results/ (JSON summary, and the soak's curve as CSV). Bounded: every run stops at its time.
+# Holds /tmp/rca-build.lock while it measures (the machine is shared); run it bare, not under flock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-one}
@@ -14,6 +15,9 @@ flock /tmp/rca-build.lock dotnet build src/OrleansRca.Cli -c Release -v q -nolog
 flock /tmp/rca-build.lock dotnet build loadtests/OrleansRca.LoadTests -c Release -v q -nologo >/dev/null
 cli=src/OrleansRca.Cli/bin/Release/net10.0/rca.dll
 load=loadtests/OrleansRca.LoadTests/bin/Release/net10.0/OrleansRca.LoadTests.dll
+# The machine is shared: the measurement holds the build lock too, so no build or benchmark runs beside it.
+exec 9>/tmp/rca-build.lock
+flock 9
 key=$(mktemp)
 head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$key"
 pids=()
@@ -42,7 +46,8 @@ case "$mode" in
     dotnet "$load" --url http://127.0.0.1:5281,http://127.0.0.1:5282,http://127.0.0.1:5283 --api-key-file "$key" --workers 24 \
       --count 1000000 --seconds "$seconds" --warmup 500 --server-pid "$(IFS=,; echo "${pids[*]}")" --out "$out/three-silos.json" ;;
   soak)
-    start http://127.0.0.1:5281 21281 31281 --cluster-id "soak-$$"
+    # Results kept 2 minutes (not a day), so a 10-minute soak shows whether memory levels off once they expire.
+    start http://127.0.0.1:5281 21281 31281 --cluster-id "soak-$$" --retention 00:02:00
     dotnet "$load" --url http://127.0.0.1:5281 --api-key-file "$key" --workers 8 --count 100000000 --seconds "${2:-600}" \
       --warmup 500 --sample-every 10 --server-pid "${pids[0]}" --out "$out/soak.json" ;;
   *) echo "usage: loadtests/run.sh one|three|soak [SECONDS]" >&2; exit 2 ;;

@@ -18,6 +18,8 @@ namespace OrleansRca.Grains;
 /// Random placement spreads orchestrators over the silos whatever their load figures say at the moment.
 /// </summary>
 [Orleans.Placement.RandomPlacement]
+// An idle orchestrator (finished, or between polls) leaves memory soon: its state is in grain storage. Running work keeps it active (timer keep-alive).
+[CollectionAgeLimit(Minutes = 2)]
 public sealed partial class AnalysisOrchestratorGrain(
     [PersistentState("analysis", RcaStorage.Name)] IPersistentState<AnalysisState> state,
     AnalysisCache cache,

@@ -57,6 +57,9 @@ public static class RcaService
             };
         });
 
+        // Finished analyses are forgotten after the retention: with the idle orchestrators' deactivation this bounds memory.
+        builder.Services.Configure<OrleansRca.Grains.Workflows.AnalysisLifetimeOptions>(lifetime => lifetime.Retention = options.Retention);
+
         // Grain calls carry the caller's span, so one trace follows an analysis from the HTTP request over its grains.
         builder.UseOrleans(silo => silo.AddActivityPropagation());
         var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable));

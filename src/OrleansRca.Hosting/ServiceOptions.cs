@@ -29,6 +29,9 @@ public sealed record ServiceOptions
     /// <summary>Most rows a table of an analysis may have (<c>--max-rows</c>).</summary>
     public long MaxRows { get; init; } = 10_000_000;
 
+    /// <summary>How long a finished analysis (status and result) is kept before its id answers 404 (<c>--retention</c>).</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>Share of traces recorded, 0..1 (<c>--trace-sampling</c>); a caller's sampled parent is always followed.</summary>
     public double TraceSampling { get; init; } = 0.01;
 
@@ -62,6 +65,7 @@ public sealed record ServiceOptions
         if (MaxModelNodes < 1) throw new InputException($"--max-model-nodes must be positive, not {MaxModelNodes}");
         if (MaxFormulaLength < 1) throw new InputException($"--max-formula-length must be positive, not {MaxFormulaLength}");
         if (MaxRows < 1) throw new InputException($"--max-rows must be positive, not {MaxRows}");
+        if (Retention < TimeSpan.FromSeconds(1)) throw new InputException($"--retention must be at least a second, not {Retention}");
         if (TraceSampling is < 0 or > 1 || double.IsNaN(TraceSampling)) throw new InputException($"--trace-sampling must be between 0 and 1, not {TraceSampling}");
     }
 
@@ -69,7 +73,7 @@ public sealed record ServiceOptions
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"ApiKey = {(ApiKey is null ? "none" : "set")}, RateLimitPerSecond = {RateLimitPerSecond}, RateLimitBurst = {EffectiveBurst}, ");
-        builder.Append($"MaxModelNodes = {MaxModelNodes}, MaxFormulaLength = {MaxFormulaLength}, MaxRows = {MaxRows}, TraceSampling = {TraceSampling}");
+        builder.Append($"MaxModelNodes = {MaxModelNodes}, MaxFormulaLength = {MaxFormulaLength}, MaxRows = {MaxRows}, Retention = {Retention}, TraceSampling = {TraceSampling}");
         return true;
     }
 }

@@ -25,10 +25,11 @@ public static class ServeCommand
         var maxNodes = new Option<int>("--max-model-nodes") { Description = "Most nodes a model may have.", DefaultValueFactory = _ => defaults.MaxModelNodes };
         var maxFormula = new Option<int>("--max-formula-length") { Description = "Most characters a formula mechanism may have.", DefaultValueFactory = _ => defaults.MaxFormulaLength };
         var maxRows = new Option<long>("--max-rows") { Description = "Most rows a table of an analysis may have.", DefaultValueFactory = _ => defaults.MaxRows };
+        var retention = new Option<TimeSpan>("--retention") { Description = "How long a finished analysis is kept before its id answers 404, e.g. 1.00:00:00 (a day) or 00:10:00.", DefaultValueFactory = _ => defaults.Retention };
         var sampling = new Option<double>("--trace-sampling") { Description = "Share of traces recorded (0..1); exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.", DefaultValueFactory = _ => defaults.TraceSampling };
         var format = CommonOptions.Format();
         var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__*).");
-        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, sampling, format }) command.Options.Add(o);
+        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, retention, sampling, format }) command.Options.Add(o);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var configured = ServeOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
@@ -51,6 +52,7 @@ public static class ServeCommand
                     MaxModelNodes = parse.GetValue(maxNodes),
                     MaxFormulaLength = parse.GetValue(maxFormula),
                     MaxRows = parse.GetValue(maxRows),
+                    Retention = parse.GetValue(retention),
                     TraceSampling = parse.GetValue(sampling),
                 },
             };
