@@ -115,26 +115,6 @@ public sealed record BootstrapChunk(
     [property: Id(3)] double[] Means,
     [property: Id(4)] string Silo);
 
-/// <summary>The analysis kinds of contract section 6 (<c>POST /v1/analyses/{kind}</c>) and which the cluster runs today.</summary>
-public static class AnalysisKinds
-{
-    public const string Mediation = "mediation";
-    public const string Disentanglement = "disentanglement";
-    public const string Marginals = "marginals";
-    public const string Discovery = "discovery";
-    public const string Mitigation = "mitigation";
-
-    /// <summary>Every kind the contract names (plus <c>marginals</c>, a CLI verb).</summary>
-    public static readonly IReadOnlyList<string> All = [Mediation, "localization", Mitigation, Disentanglement, Discovery, Marginals];
-
-    /// <summary>The kinds the orchestrator can run now; the others are answered "not supported yet".</summary>
-    public static readonly IReadOnlyList<string> Supported = [Mediation, Marginals, Disentanglement, LocalizationKinds.Localization, Mitigation, Discovery];
-
-    public static bool IsKnown(string kind) => All.Contains(kind, StringComparer.Ordinal);
-
-    public static bool IsSupported(string kind) => Supported.Contains(kind, StringComparer.Ordinal);
-}
-
 /// <summary>Kept anomalous rows [Start, Start + Count) of a mitigation.</summary>
 [GenerateSerializer, Immutable, Alias("rca.MitigationWork")]
 public sealed record MitigationWork(

@@ -19,13 +19,11 @@ public sealed record LocalizationSpec(
     [property: Id(2)] DataRef Anomalies,
     [property: Id(3)] LocalizationSettings Settings) : AnalysisSpec
 {
-    public override string Kind => LocalizationKinds.Localization;
+    public override string Kind => AnalysisKinds.Localization;
 }
 
 public static class LocalizationKinds
 {
-    public const string Localization = "localization";
-
     public static string Node(string analysisId, string node) => $"{analysisId}/loc/{node}";
 
     public static string Rows(string analysisId, int first) => $"{analysisId}/rows/{first}";

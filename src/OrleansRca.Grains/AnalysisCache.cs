@@ -30,12 +30,14 @@ public sealed class AnalysisCache : IDisposable
     private readonly DatasetCache _datasets;
 
     public AnalysisCache(IGrainFactory grains, ILocalSiloDetails silo, IDatasetStore datasets,
-        Microsoft.Extensions.Options.IOptions<AnalysisLifetimeOptions>? options = null, TimeProvider? time = null)
+        Microsoft.Extensions.Options.IOptions<AnalysisLifetimeOptions>? options = null, TimeProvider? time = null, RcaMetrics? metrics = null)
     {
+        Metrics = metrics;
         ComputeSlots = options?.Value.ComputeSlots ?? AnalysisLifetimeOptions.DefaultComputeSlots;
         _compute = new SemaphoreSlim(ComputeSlots);
         _grains = grains;
         _datasets = new DatasetCache(datasets);
+        metrics?.Track(_datasets);
         _time = time ?? TimeProvider.System;
         Silo = silo.SiloAddress.ToString();
         _entries = new IdleExpiringMap<Entry>(_time, IdleLifetime);
@@ -43,6 +45,9 @@ public sealed class AnalysisCache : IDisposable
         Discovery = new DiscoveryCache(grains, this, _time);
         Localization = new LocalizationCache(grains, this);
     }
+
+    /// <summary>The engine's instruments (absent where no host registered them, e.g. some tests).</summary>
+    public RcaMetrics? Metrics { get; }
 
     /// <summary>The same, for localizations (inputs with gaps resolved, the fitted model for Shapley rows).</summary>
     public LocalizationCache Localization { get; }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
@@ -17,10 +18,13 @@ namespace OrleansRca.Grains;
 /// Random placement spreads orchestrators over the silos whatever their load figures say at the moment.
 /// </summary>
 [Orleans.Placement.RandomPlacement]
+// An idle orchestrator (finished, or between polls) leaves memory soon: its state is in grain storage. Running work keeps it active (timer keep-alive).
+[CollectionAgeLimit(Minutes = 2)]
 public sealed partial class AnalysisOrchestratorGrain(
     [PersistentState("analysis", RcaStorage.Name)] IPersistentState<AnalysisState> state,
     AnalysisCache cache,
     IOptions<AnalysisLifetimeOptions> lifetime,
+    RcaMetrics metrics,
     ILogger<AnalysisOrchestratorGrain> logger) : Grain, IAnalysisOrchestratorGrain, IDiscreteAnalysisGrain, IRemindable
 {
     private const string ReminderName = "analysis";
@@ -78,7 +82,9 @@ public sealed partial class AnalysisOrchestratorGrain(
 
         S.Stage = AnalysisStage.Queued;
         S.SubmittedAt = DateTimeOffset.UtcNow;
+        S.TraceParent = Activity.Current?.Id;
         await SaveAsync(force: true);
+        metrics.Started(spec.Kind);
         // The reminder resumes the work after a silo loss, with nobody polling.
         if (lifetime.Value.UseReminders)
             await this.RegisterOrUpdateReminder(ReminderName, lifetime.Value.ResumeCheckPeriod, lifetime.Value.ResumeCheckPeriod);
@@ -154,6 +160,11 @@ public sealed partial class AnalysisOrchestratorGrain(
     {
         using var both = CancellationTokenSource.CreateLinkedTokenSource(deactivating, _cancel.Token);
         var ct = both.Token;
+        metrics.Running(Id);
+        // The timer has no ambient span: the run joins the submitter's trace, so one trace spans the analysis' grains.
+        using var activity = RcaTracing.Source.StartActivity($"analysis {S.Spec?.Kind}", ActivityKind.Internal, S.TraceParent);
+        activity?.SetTag("rca.analysis.id", Id);
+        activity?.SetTag("rca.analysis.kind", S.Spec?.Kind);
         try
         {
             var spec = S.Spec ?? throw new InvalidOperationException($"analysis '{Id}' is {S.Stage.ToWire()} but its request is not stored");
@@ -195,6 +206,7 @@ public sealed partial class AnalysisOrchestratorGrain(
         }
         finally
         {
+            metrics.Stopped(Id);
             _work?.Dispose();
             _work = null;
         }
@@ -223,6 +235,8 @@ public sealed partial class AnalysisOrchestratorGrain(
         S.FinishedAt = DateTimeOffset.UtcNow;
         S.Pieces = [];
         await SaveAsync(force: true);
+        metrics.Finished(S.Spec?.Kind ?? "", stage == AnalysisStage.Succeeded ? "succeeded" : error?.Kind ?? AnalysisError.Internal,
+            S.SubmittedAt is { } submitted ? S.FinishedAt.Value - submitted : TimeSpan.Zero);
         cache.Forget(Id);
         await ScheduleExpiryAsync(lifetime.Value.Retention);
     }
@@ -278,7 +292,7 @@ public sealed partial class AnalysisOrchestratorGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} interrupted by deactivation; it resumes on the next activation")]
     private partial void LogInterrupted(string analysisId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} cancelled")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Analysis {AnalysisId} cancelled")]
     private partial void LogCancelled(string analysisId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Analysis {AnalysisId} expired")]

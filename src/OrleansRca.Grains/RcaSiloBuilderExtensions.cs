@@ -20,6 +20,8 @@ public static class RcaSiloBuilderExtensions
     {
         silo.Services.TryAddSingleton<IDatasetStore>(ProcessDatasets);
         silo.Services.AddSingleton<AnalysisCache>();
+        silo.Services.AddMetrics(); // IMeterFactory, for hosts that did not add it
+        silo.Services.TryAddSingleton<RcaMetrics>();
         var options = silo.Services.AddOptions<AnalysisLifetimeOptions>();
         if (lifetime is not null) options.Configure(lifetime);
         // Reminders may tick as often as the resume check asks (Orleans' default minimum is a minute).

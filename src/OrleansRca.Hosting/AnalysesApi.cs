@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
@@ -15,69 +16,91 @@ using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Hosting;
 
-/// <summary>The answer to a submission: <c>{"id", "status"}</c>.</summary>
-public sealed record SubmittedAnalysis(string Id, string Status);
-
-/// <summary>The status document of <c>GET /v1/analyses/{id}</c> (contract section 6).</summary>
-public sealed record AnalysisDocument(
-    string Id,
-    string Kind,
-    string Status,
-    double Progress,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonNode? Result,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AnalysisError? Error);
-
 /// <summary>The asynchronous analyses API: submit with POST, poll with GET.</summary>
 public static class AnalysesApi
 {
-    /// <summary>Problem details, OpenAPI and the cluster health check the API relies on.</summary>
+    /// <summary>Problem details, OpenAPI (typed schemas, examples) and the cluster health check the API relies on.</summary>
     public static IServiceCollection AddAnalysesApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<ClusterUnavailableHandler>();
-        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
+        services.AddOpenApi(ApiDocument.Configure);
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        services.TryAddSingleton(new ServiceOptions());
         return services;
     }
 
-    /// <summary>The whole HTTP surface of <c>serve</c>: <c>/v1/analyses</c>, <c>/openapi/v1.json</c>, <c>/healthz</c>.</summary>
+    /// <summary>The whole HTTP surface of <c>serve</c>: <c>/v1/analyses</c>, <c>/v1/datasets</c>, <c>/openapi/v1.json</c>, <c>/healthz</c>.</summary>
     public static IEndpointRouteBuilder MapAnalysesEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi();
-        app.MapHealthChecks("/healthz");
-        // Seam: the observability issue maps /metrics here (it stays open like /healthz).
+        app.MapGet("/healthz", HealthAsync)
+            .WithTags("Operations")
+            .WithName("Health")
+            .WithSummary("Healthy (200) when the cluster answers with at least one active silo, else Unhealthy (503). Needs no API key.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Produces<string>(StatusCodes.Status503ServiceUnavailable, "text/plain");
         app.MapAnalysesApi();
         app.MapDatasetsApi();
         app.MapClusterApi();
         return app;
     }
 
+    public static async Task<IResult> HealthAsync(HealthCheckService health, CancellationToken cancellationToken)
+    {
+        var report = await health.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+        return Results.Text(report.Status.ToString(), "text/plain",
+            statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+    }
+
     public static RouteGroupBuilder MapAnalysesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/analyses").WithTags("Analyses");
-        // Seam: the API-key issue adds its endpoint filter (Authorization: Bearer) to this group.
-        group.MapPost("/{kind}", SubmitAsync)
-            .WithName("SubmitAnalysis")
-            .WithSummary("Submit an analysis; poll the Location it answers with.")
-            .Accepts<JsonObject>("application/json");
+        var group = app.MapGroup("/v1/analyses").WithTags("Analyses").RequireRateLimiting(RcaService.RatePolicy);
+        // One route per kind, so each has its request schema and example in the OpenAPI document.
+        foreach (var kind in AnalysisKinds.All)
+        {
+            group.MapPost($"/{kind}", (HttpRequest http, IClusterClient client, IDatasetStore store, ServiceOptions limits, CancellationToken ct) =>
+                    SubmitAsync(kind, http, client, store, limits, ct))
+                .WithName(ApiDocument.SubmitOperation(kind))
+                .WithSummary($"Submit a {kind} analysis; poll the Location it answers with.")
+                .Accepts(WireTypes.RequestOf(kind), "application/json")
+                .Produces<SubmittedAnalysis>(StatusCodes.Status202Accepted)
+                .ProducesProblem(StatusCodes.Status400BadRequest)
+                .ProducesProblem(StatusCodes.Status401Unauthorized)
+                .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        }
+        // Any other kind (a 404 naming the kinds there are), or a known kind sent as something else than JSON (415).
+        group.MapPost("/{kind}", SubmitAsync).ExcludeFromDescription();
         group.MapGet("/{id}", GetAsync)
             .WithName("GetAnalysis")
-            .WithSummary("The status of an analysis, with its result once it succeeded.");
+            .WithSummary("The status of an analysis, with its result once it succeeded.")
+            .Produces<AnalysisDocument>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapDelete("/{id}", CancelAsync)
             .WithName("CancelAnalysis")
-            .WithSummary("Cancel a queued or running analysis (it ends failed, error kind 'cancelled'); a finished one is left as it is.");
+            .WithSummary("Cancel a queued or running analysis (it ends failed, error kind 'cancelled'); a finished one is left as it is.")
+            .Produces<AnalysisDocument>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return group;
     }
 
+    private static ProblemHttpResult UnknownKind(string kind) =>
+        Problem(StatusCodes.Status404NotFound, "Unknown analysis kind", $"'{kind}' is not an analysis kind; use one of {string.Join(", ", AnalysisKinds.All)}");
+
     public static async Task<Results<Accepted<SubmittedAnalysis>, ProblemHttpResult>> SubmitAsync(
-        string kind, HttpRequest http, IClusterClient client, IDatasetStore store, CancellationToken cancellationToken)
+        string kind, HttpRequest http, IClusterClient client, IDatasetStore store, ServiceOptions limits, CancellationToken cancellationToken)
     {
-        if (!AnalysisKinds.IsKnown(kind))
-            return Problem(StatusCodes.Status404NotFound, "Unknown analysis kind",
-                $"'{kind}' is not an analysis kind; use one of {string.Join(", ", AnalysisKinds.All)}");
-        if (!AnalysisKinds.IsSupported(kind))
-            return Problem(StatusCodes.Status400BadRequest, "Not supported yet",
-                $"analysis kind '{kind}' is not supported yet (supported: {string.Join(", ", AnalysisKinds.Supported)})");
+        if (!AnalysisKinds.IsKnown(kind)) return UnknownKind(kind);
+        if (!http.HasJsonContentType())
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"send the analysis as application/json (the Content-Type was '{http.ContentType ?? "none"}')");
 
         string body;
         try
@@ -93,8 +116,11 @@ public static class AnalysesApi
         AnalysisSpec spec;
         try
         {
+            var json = RequestJson.ParseObject(body);
+            InputLimits.CheckRequest(json, limits);
             // Parsed once, here: inline tables become datasets, and the grains get a small typed record.
-            spec = await AnalysisRequests.ParseAsync(kind, RequestJson.ParseObject(body), new StoreIntake(store), cancellationToken);
+            spec = await AnalysisRequests.ParseAsync(kind, json, new StoreIntake(store), cancellationToken);
+            await InputLimits.CheckRowsAsync(spec, store, limits, cancellationToken);
         }
         catch (InputException e)
         {
@@ -131,7 +157,7 @@ public static class AnalysesApi
     {
         var result = status.Stage == AnalysisStage.Succeeded && status.ResultJson is { } json ? JsonNode.Parse(json) : null;
         return new AnalysisDocument(status.Id, status.Kind, status.Stage.ToWire(), status.Progress, result,
-            status.Stage == AnalysisStage.Failed ? status.Error : null);
+            status.Stage == AnalysisStage.Failed && status.Error is { } e ? new ErrorBody(e.Kind, e.Message) : null);
     }
 
     private static ProblemHttpResult UnknownAnalysis(string id) =>

@@ -145,11 +145,13 @@ public static class RcaHost
         if (options.Clustering == ClusteringModes.AdoNet) PostgresCluster.AddPostgres(builder.Services, options);
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         builder.Services.AddAnalysesApi();
+        builder.AddRcaService(options.Service);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRcaService();
         app.MapAnalysesEndpoints();
         return app;
     }

@@ -46,9 +46,13 @@ public sealed record ServeOptions
     /// <summary>Larger request bodies are refused with 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
+    /// <summary>API key, rate and input limits, telemetry: what the service adds (<see cref="ServiceOptions"/>).</summary>
+    public ServiceOptions Service { get; init; } = new();
+
     /// <summary>Checks the options; bad values are an <see cref="InputException"/> naming the option.</summary>
     public void Validate()
     {
+        Service.Validate();
         if (string.IsNullOrWhiteSpace(Urls)) throw new InputException("--urls must not be empty");
         foreach (var url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))

@@ -170,7 +170,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
         var openApi = await Http.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, openApi.StatusCode);
         var document = (await openApi.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.NotNull(document["paths"]?["/v1/analyses/{kind}"]);
+        Assert.NotNull(document["paths"]?["/v1/analyses/mediation"]);
         Assert.NotNull(document["paths"]?["/v1/analyses/{id}"]);
 
         var health = await Http.GetAsync("/healthz");

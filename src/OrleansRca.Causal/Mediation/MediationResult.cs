@@ -20,8 +20,15 @@ public sealed record MediationResult(string Outcome, int Rows, string Treated, s
     public TreatmentEffect Effect(string treatment) => Effects.First(e => e.Treatment == treatment);
 
     /// <summary>The contract's JSON document for <c>mediate</c> (section 4), with a few extra fields.</summary>
+    /// <exception cref="InputException">A figure is not a finite number: the model overflows on this data (JSON has no infinity).</exception>
     public JsonObject ToJson()
     {
+        foreach (var p in Nie)
+            if (!double.IsFinite(p.Mean) || !double.IsFinite(p.Total))
+                throw new InputException($"the NIE of ({p.Treatment}, {p.Mediator}) is not a finite number ({p.Mean}): the model overflows on this data; check its weights and formulas");
+        foreach (var e in Effects)
+            if (!double.IsFinite(e.TeMean) || !double.IsFinite(e.TeTotal) || !double.IsFinite(e.NdeMean) || !double.IsFinite(e.NdeTotal))
+                throw new InputException($"the effects of '{e.Treatment}' are not finite numbers (te {e.TeMean}, nde {e.NdeMean}): the model overflows on this data; check its weights and formulas");
         var nie = new JsonArray();
         foreach (var p in Nie)
         {

@@ -40,6 +40,21 @@ public sealed class MediationSchedule
     public static MediationSchedule Create(CausalModel fitted, MediationPlan plan, EffectEngine engine) =>
         new(plan, MediationEngine.Coefficients(fitted, plan), engine);
 
+    /// <summary>
+    /// Before any data: <c>--engine linear</c> needs every given mechanism on the analysis' paths to be linear.
+    /// Nodes without a mechanism count as linear (least squares fits them so), with unit weights standing in
+    /// for the fit, which changes no path's linearity.
+    /// </summary>
+    /// <exception cref="InputException">The linear engine was asked for and a given mechanism on a path is not linear.</exception>
+    public static void CheckEngine(CausalModel model, MediationPlan plan, EffectEngine engine)
+    {
+        if (engine != EffectEngine.Linear) return;
+        var mechanisms = model.Mechanisms.ToArray();
+        foreach (var v in model.NodesToFit())
+            mechanisms[v] = new LinearMechanism(0, Enumerable.Repeat(1.0, model.Graph.Parents[v].Length).ToArray());
+        Create(model.WithMechanisms(mechanisms), plan, engine);
+    }
+
     /// <summary>True when treatment i's run (step 2) is needed: its total effect or one of its pairs is not closed-form.</summary>
     public bool NeedsTreatmentRun(int i) =>
         !ClosedTotal[i] || Enumerable.Range(0, Plan.Mediators.Length).Any(j => !ClosedNie[i, j]);

@@ -58,6 +58,10 @@ public static class NodeFitter
         if (given is not null)
         {
             var noise = Abduct(given, parentColumns, y);
+            // A mechanism that overflows (or divides by zero) on normal data cannot score anything: the model's fault, said so.
+            var bad = Array.FindIndex(noise, e => !double.IsFinite(e));
+            if (bad >= 0)
+                throw new InputException($"the mechanism of '{name}' gives no finite value on normal row {bad} (an overflow or a division by zero?); check its weights and formula");
             var variance = Variance(y);
             var mse = noise.Average(e => e * e);
             return new NodeFit(node, given, NoiseDistribution.FromSample(noise, scale),

@@ -17,7 +17,7 @@ public static class LocalizeCommand
         var options = new LocalizeOptionSet();
         var command = new Command("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.");
         inputs.AddTo(command, options.AddTo);
-        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, LocalizationKinds.Localization,
+        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, AnalysisKinds.Localization,
             request => options.WriteTo(parse, request), result => WriteTables(AnsiConsole.Console, result), token), ct));
         return command;
     }

@@ -18,9 +18,18 @@ public static class ServeCommand
         var clusterId = new Option<string>("--cluster-id") { Description = $"Cluster id: silos with the same id and database form one cluster [default: {RcaHost.DefaultClusterId}; or Orleans__ClusterId]." };
         var advertise = new Option<string?>("--advertise") { Description = "Address other silos reach this one at (adonet; e.g. a pod IP) [default: the first non-loopback IPv4 address; or Orleans__AdvertisedIPAddress]." };
         var siloName = new Option<string?>("--silo-name") { Description = "This silo's name in the membership table [or Orleans__SiloName]." };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = $"File whose first line is the API key every /v1 request must send as 'Authorization: Bearer KEY' [default: the {ServiceOptions.ApiKeyVariable} variable; neither: no key]." };
+        var maxBody = new Option<long>("--max-request-bytes") { Description = $"Larger request bodies are refused with 413 [default: {ServeOptions.DefaultMaxRequestBodyBytes}]." };
+        var defaults = new ServiceOptions();
+        var rateLimit = new Option<int>("--rate-limit") { Description = "Requests per second each client address may make to /v1 (bursts of twice that); 0: no limit. Above it: 429 with Retry-After.", DefaultValueFactory = _ => defaults.RateLimitPerSecond };
+        var maxNodes = new Option<int>("--max-model-nodes") { Description = "Most nodes a model may have.", DefaultValueFactory = _ => defaults.MaxModelNodes };
+        var maxFormula = new Option<int>("--max-formula-length") { Description = "Most characters a formula mechanism may have.", DefaultValueFactory = _ => defaults.MaxFormulaLength };
+        var maxRows = new Option<long>("--max-rows") { Description = "Most rows a table of an analysis may have.", DefaultValueFactory = _ => defaults.MaxRows };
+        var retention = new Option<TimeSpan>("--retention") { Description = "How long a finished analysis is kept before its id answers 404, e.g. 1.00:00:00 (a day) or 00:10:00.", DefaultValueFactory = _ => defaults.Retention };
+        var sampling = new Option<double>("--trace-sampling") { Description = "Share of traces recorded (0..1); exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.", DefaultValueFactory = _ => defaults.TraceSampling };
         var format = CommonOptions.Format();
         var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__*).");
-        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, format }) command.Options.Add(o);
+        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, retention, sampling, format }) command.Options.Add(o);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var configured = ServeOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
@@ -36,6 +45,17 @@ public static class ServeCommand
                 ClusterId = Flag(clusterId, configured.ClusterId),
                 AdvertisedAddress = Flag(advertise, configured.AdvertisedAddress),
                 SiloName = Flag(siloName, configured.SiloName),
+                MaxRequestBodyBytes = Flag(maxBody, configured.MaxRequestBodyBytes),
+                Service = new ServiceOptions
+                {
+                    ApiKey = ServiceOptions.ReadApiKey(parse.GetValue(apiKeyFile)),
+                    RateLimitPerSecond = parse.GetValue(rateLimit),
+                    MaxModelNodes = parse.GetValue(maxNodes),
+                    MaxFormulaLength = parse.GetValue(maxFormula),
+                    MaxRows = parse.GetValue(maxRows),
+                    Retention = parse.GetValue(retention),
+                    TraceSampling = parse.GetValue(sampling),
+                },
             };
             options.Validate();
             try

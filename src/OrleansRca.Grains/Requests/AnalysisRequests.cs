@@ -49,6 +49,10 @@ public static class AnalysisRequests
     /// <exception cref="InputException">Anything wrong with the body, naming it.</exception>
     public static async Task<AnalysisSpec> ParseAsync(string kind, JsonObject body, IDatasetIntake intake, CancellationToken cancellationToken)
     {
+        if (!AnalysisKinds.IsKnown(kind))
+            throw new InputException($"unknown analysis kind '{kind}'; use one of {string.Join(", ", AnalysisKinds.All)}");
+        // A misspelt option must not be silently ignored: fields come from the kind's request record.
+        if (KnownFields.Unknown(kind, body) is { Count: > 0 } unknown) throw new InputException(KnownFields.Message(kind, unknown));
         switch (kind)
         {
             case AnalysisKinds.Mediation:
@@ -61,7 +65,8 @@ public static class AnalysisRequests
                     RequestJson.OptionalString(body, "treated") ?? "+50%", RequestJson.OptionalString(body, "untreated") ?? "observed",
                     RequestJson.OptionalString(body, "engine") ?? "auto", options.Bootstrap, options.Seed, options.Confidence));
                 // The node choices and the engine are checked against the model now, without the data.
-                MediationPlan.Create(model, ToOptions(spec.Settings));
+                var mediationOptions = ToOptions(spec.Settings);
+                MediationSchedule.CheckEngine(model, MediationPlan.Create(model, mediationOptions), mediationOptions.Engine);
                 return spec;
             }
             case AnalysisKinds.Mitigation:
@@ -81,7 +86,7 @@ public static class AnalysisRequests
                     RequestJson.OptionalString(body, "detector") ?? "mahalanobis", RequestJson.OptionalNumber(body, "alpha") ?? defaults.Alpha,
                     RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi, cost));
             }
-            case LocalizationKinds.Localization:
+            case AnalysisKinds.Localization:
             {
                 var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
                 var options = LocalizationRequest.ParseOptions(body);
@@ -125,9 +130,7 @@ public static class AnalysisRequests
                     body["model"] is JsonValue m && m.TryGetValue<bool>(out var withModel) && withModel));
             }
             default:
-                throw new InputException(AnalysisKinds.IsKnown(kind)
-                    ? $"analysis kind '{kind}' is not supported yet (supported: {string.Join(", ", AnalysisKinds.Supported)})"
-                    : $"unknown analysis kind '{kind}'; use one of {string.Join(", ", AnalysisKinds.All)}");
+                throw new InputException($"unknown analysis kind '{kind}'; use one of {string.Join(", ", AnalysisKinds.All)}");
         }
     }
 

@@ -20,6 +20,8 @@ public sealed class AnalysisState
     /// <summary>The verb's JSON document, once succeeded.</summary>
     [Id(6)] public string? ResultJson { get; set; }
     [Id(7)] public AnalysisError? Error { get; set; }
+    /// <summary>The W3C id of the submitting call's span: the analysis' work joins that trace, also after a resume.</summary>
+    [Id(8)] public string? TraceParent { get; set; }
 }
 
 /// <summary>How long analyses live, how often an interrupted one is looked at, how much runs at once (silo options).</summary>

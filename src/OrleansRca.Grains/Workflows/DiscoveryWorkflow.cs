@@ -52,6 +52,7 @@ public sealed class DiscoveryWorkflow(DiscoverySpec spec) : IAnalysisWorkflow
 
         var first = Enumerable.Range(0, p).Select(j => pieces[FirstPrefix + j]).ToList();
         var result = await context.Cache.ComputeAsync(() => problem.Search(candidates, first), ct);
+        context.Cache.Metrics?.Processed(AnalysisKinds.Discovery, data.Sum(d => (long)d.Rows));
         return DiscoveryRequest.ToJson(result, data, spec.Settings.Model).ToJsonString();
     }
 }

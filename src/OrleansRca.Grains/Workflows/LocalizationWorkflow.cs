@@ -55,6 +55,7 @@ public sealed class LocalizationWorkflow(LocalizationSpec spec) : IAnalysisWorkf
             context.Progress = 0.2 + 0.7 * ++finished / batches.Count;
         }, ct);
         var result = Localizer.Assemble(data.Model, data, scores, fits, options, attributions);
+        context.Cache.Metrics?.Processed(AnalysisKinds.Localization, result.Rows.Count);
         context.Progress = 1;
         Cache(context).Forget(context.AnalysisId);
         return LocalizationJson.ToJson(result).ToJsonString();

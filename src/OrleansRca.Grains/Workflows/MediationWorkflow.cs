@@ -27,6 +27,7 @@ public sealed class MediationWorkflow(MediationSpec spec) : IAnalysisWorkflow
         var plan = MediationPlan.Create(parsed.Model, options);
         var fitted = await FitAsync(context, parsed.Model, pointShare, ct);
         var point = await PointAsync(context, parsed, fitted, plan, pointShare, ct);
+        context.Cache.Metrics?.Processed(AnalysisKinds.Mediation, point.Rows, point.Nie.Count);
         if (options.Bootstrap <= 0) return point.ToJson().ToJsonString();
         return (await BootstrapAsync(context, point, options, ct)).ToJson().ToJsonString();
     }

@@ -39,6 +39,8 @@ public sealed class MitigationWorkflow(MitigationSpec spec) : IAnalysisWorkflow
         }, ct);
         await context.SaveAsync();
         var mitigated = starts.SelectMany(s => pieces[$"rows:{s}"].Chunk(plan.EncodedWidth)).Select(plan.Decode);
-        return MitigationJson.ToJson(plan.Assemble(mitigated)).ToJsonString();
+        var result = plan.Assemble(mitigated);
+        context.Cache.Metrics?.Processed(AnalysisKinds.Mitigation, result.Rows.Count);
+        return MitigationJson.ToJson(result).ToJsonString();
     }
 }

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
+using OrleansRca.Hosting;
+
+namespace OrleansRca.Cluster.Tests;
+
+/// <summary>
+/// A <c>serve</c> process with an API key, small input limits, every trace sampled into memory, and a log that
+/// records every line (to prove the key never appears in it).
+/// </summary>
+public sealed class SecuredServerFixture : IAsyncLifetime
+{
+    public const string Key = "test-key-0123456789abcdef";
+
+    public List<Activity> Spans { get; } = [];
+    public ConcurrentQueue<string> LogLines { get; } = new();
+
+    public ServeOptions Options { get; } = new()
+    {
+        Urls = "http://127.0.0.1:0",
+        SiloPort = RcaHost.FreeTcpPort(),
+        GatewayPort = RcaHost.FreeTcpPort(),
+        ClusterId = $"secured-tests-{Guid.NewGuid():N}",
+        Service = new ServiceOptions { ApiKey = Key, MaxModelNodes = 12, MaxFormulaLength = 200, MaxRows = 1000, TraceSampling = 1 },
+    };
+
+    public WebApplication App { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = RcaHost.BuildServer(Options, builder =>
+        {
+            RcaHost.QuietLogging(builder.Logging);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+            builder.Logging.AddProvider(new RecordingLoggerProvider(LogLines));
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans));
+        });
+        await App.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri(App.Urls.First()) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    private sealed class RecordingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Recorder(lines, categoryName);
+
+        public void Dispose() { }
+
+        private sealed class Recorder(ConcurrentQueue<string> lines, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SecuredServerCollection : ICollectionFixture<SecuredServerFixture>
+{
+    public const string Name = "secured server";
+}
+
+[Collection(SecuredServerCollection.Name)]
+public sealed class SecurityTests(SecuredServerFixture fixture)
+{
+    private HttpClient Http => fixture.Http;
+
+    [Fact]
+    public async Task Every_v1_route_needs_the_key_and_health_metrics_stay_open()
+    {
+        var example = ApiExamples.Request(AnalysisKinds.Mediation);
+        foreach (var request in new Func<HttpRequestMessage>[]
+        {
+            () => new HttpRequestMessage(HttpMethod.Post, "/v1/analyses/mediation") { Content = Json(example) },
+            () => new HttpRequestMessage(HttpMethod.Get, $"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}"),
+            () => new HttpRequestMessage(HttpMethod.Delete, $"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}"),
+            () => new HttpRequestMessage(HttpMethod.Post, "/v1/datasets") { Content = new StringContent("a,b\n1,2\n", Encoding.UTF8, "text/csv") },
+            () => new HttpRequestMessage(HttpMethod.Get, "/v1/datasets/abc"),
+        })
+        {
+            var missing = await Http.SendAsync(request());
+            await HttpAssert.ProblemAsync(missing, HttpStatusCode.Unauthorized, "Authorization: Bearer");
+            Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().Scheme);
+
+            var wrong = request();
+            wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SecuredServerFixture.Key + "x");
+            await HttpAssert.ProblemAsync(await Http.SendAsync(wrong), HttpStatusCode.Unauthorized, null);
+
+            var right = request();
+            right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SecuredServerFixture.Key);
+            var answer = await Http.SendAsync(right);
+            Assert.NotEqual(HttpStatusCode.Unauthorized, answer.StatusCode);
+            Assert.True((int)answer.StatusCode < 500, $"{right.Method} {right.RequestUri}: {answer.StatusCode}");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/openapi/v1.json")).StatusCode);
+        // The key never reaches a log line, at any level.
+        Assert.DoesNotContain(fixture.LogLines, line => line.Contains(SecuredServerFixture.Key, StringComparison.Ordinal));
+        Assert.DoesNotContain(SecuredServerFixture.Key, fixture.Options.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Limits_on_model_size_formula_length_and_rows_are_400_naming_them()
+    {
+        var model = TestAnalyses.Model();
+        for (var i = 0; i < 5; i++) model["nodes"]!.AsArray().Add(new JsonObject { ["name"] = $"extra{i}" });
+        await HttpAssert.ProblemAsync(await PostAsync("mediation", new JsonObject { ["model"] = model, ["data"] = "x\n1\n" }),
+            HttpStatusCode.BadRequest, "14 nodes is more than this server accepts (12; serve --max-model-nodes)");
+
+        var longFormula = TestAnalyses.Model();
+        longFormula["mechanisms"]!["O"]!["expression"] = string.Join(" + ", Enumerable.Repeat("M1", 100));
+        await HttpAssert.ProblemAsync(await PostAsync("mediation", new JsonObject { ["model"] = longFormula, ["data"] = TestAnalyses.Csv(10, 1) }),
+            HttpStatusCode.BadRequest, "the formula of 'O' has 497 characters, more than this server accepts (200; serve --max-formula-length)");
+
+        await HttpAssert.ProblemAsync(await PostAsync("mediation", TestAnalyses.Request(rows: 1001)),
+            HttpStatusCode.BadRequest, "data: 1001 rows is more than this server accepts (1000; serve --max-rows)");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("mediation", TestAnalyses.Request(rows: 1000))).StatusCode);
+    }
+
+    [Fact]
+    public async Task One_trace_spans_the_http_request_and_several_grains()
+    {
+        var post = await PostAsync("mediation", TestAnalyses.Request(rows: 200, seed: 3));
+        Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        var id = (string)(await post.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        await HttpAssert.SucceededAsync(Http, post.Headers.Location!, SecuredServerFixture.Key);
+
+        List<Activity> spans;
+        lock (fixture.Spans) spans = [.. fixture.Spans];
+        var run = Assert.Single(spans, s => s.Source.Name == OrleansRca.Grains.RcaTracing.SourceName && (string?)s.GetTagItem("rca.analysis.id") == id);
+        var trace = spans.Where(s => s.TraceId == run.TraceId).ToList();
+        Assert.Contains(trace, s => s.Source.Name == "Microsoft.AspNetCore");
+        // Orleans names a grain call's span INTERFACE/METHOD.
+        var grains = trace.Select(s => s.DisplayName.Split('/')[0]).Where(n => n.EndsWith("Grain", StringComparison.Ordinal) && !n.Contains("Reminder", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.Contains("IAnalysisOrchestratorGrain", grains);
+        Assert.True(grains.Count >= 3, $"grains in the trace: {string.Join(", ", grains)}; spans: {string.Join(", ", trace.Select(s => s.DisplayName).Distinct())}");
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string kind, JsonObject body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/analyses/{kind}") { Content = Json(body.ToJsonString()) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SecuredServerFixture.Key);
+        return Http.SendAsync(request);
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
+
+/// <summary>A server whose rate limit is small enough to reach in a test.</summary>
+public sealed class RateLimitTests : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = RcaHost.BuildServer(new ServeOptions
+        {
+            Urls = "http://127.0.0.1:0", SiloPort = RcaHost.FreeTcpPort(), GatewayPort = RcaHost.FreeTcpPort(),
+            ClusterId = $"rate-tests-{Guid.NewGuid():N}",
+            Service = new ServiceOptions { RateLimitPerSecond = 5, RateLimitBurst = 5 },
+        }, builder => RcaHost.QuietLogging(builder.Logging));
+        await _app.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Over_the_rate_a_client_gets_429_with_retry_after_and_health_stays_open()
+    {
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < 20; i++) answers.Add(await _http.GetAsync($"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}"));
+
+        Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.NotFound);
+        var limited = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
+        await HttpAssert.ProblemAsync(limited, HttpStatusCode.TooManyRequests, "more than 5 requests per second");
+        Assert.InRange(limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 5);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
+
+        await Task.Delay(limited.Headers.RetryAfter.Delta.Value);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}")).StatusCode);
+    }
+}
+
+public static class HttpAssert
+{
+    public static async Task ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? detailContains)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal((int)status, (int)problem["status"]!);
+        if (detailContains is not null)
+            Assert.Contains(detailContains, (string?)problem["detail"] ?? "", StringComparison.Ordinal);
+    }
+
+    /// <summary>Polls <paramref name="location"/> until the analysis is done; asserts it succeeded and returns its document.</summary>
+    public static async Task<JsonObject> SucceededAsync(HttpClient http, Uri location, string? key = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonObject document;
+        do
+        {
+            await Task.Delay(20);
+            var request = new HttpRequestMessage(HttpMethod.Get, location);
+            if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            var response = await http.SendAsync(request);
+            document = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        }
+        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
+        Assert.True((string?)document["status"] == "succeeded", document.ToJsonString());
+        return document;
+    }
+}
