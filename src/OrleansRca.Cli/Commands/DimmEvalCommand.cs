@@ -1,3 +1,4 @@
+using OrleansRca.Cli.Output;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -72,7 +73,7 @@ public static class DimmEvalCommand
             rows = rows.OrderBy(r => r.Samples).ThenBy(r => r.Interventions).ThenBy(r => r.Instance, StringComparer.Ordinal).ToList();
 
             if (json) CliExit.WriteJson(ToJson(rows, emResults));
-            else WriteTable(rows, emResults);
+            else WriteTable(AnsiConsole.Console, rows, emResults);
             return Task.FromResult(CliExit.Ok);
         }, ct));
         return command;
@@ -144,7 +145,8 @@ public static class DimmEvalCommand
         };
     }
 
-    private static void WriteTable(IReadOnlyList<DimmEvaluationRow> rows, Dictionary<string, (double Mae, double Ms)>? em)
+    /// <summary>The rows as a table (long format when too wide for <paramref name="console"/>).</summary>
+    public static void WriteTable(IAnsiConsole console, IReadOnlyList<DimmEvaluationRow> rows, IReadOnlyDictionary<string, (double Mae, double Ms)>? em)
     {
         static string F(double? x) => x is { } v ? v.ToString("0.0e+0", CultureInfo.InvariantCulture) : "";
         var table = new Table().Title("DIMM: recovered proportions against the truth (and the SLSQP reference when the instance has one)").Border(TableBorder.Simple);
@@ -171,9 +173,9 @@ public static class DimmEvalCommand
             }
             table.AddRow(cells);
         }
-        AnsiConsole.Write(table);
+        FittedTable.Write(console, table);
         if (em is not null)
-            AnsiConsole.MarkupLine("[grey]EM = maximum likelihood on m joint rows of the same mixture (paper appendix D; every do(X_i = a) a component, assumption 1 at roots); EM ms excludes sampling.[/]");
-        AnsiConsole.MarkupLine("[grey]Errors over every pi_{i,a} and pi_phi (paper section 5.1); ratio = our MAE / reference MAE; MSE in --format json.[/]");
+            console.MarkupLine("[grey]EM = maximum likelihood on m joint rows of the same mixture (paper appendix D; every do(X_i = a) a component, assumption 1 at roots); EM ms excludes sampling.[/]");
+        console.MarkupLine("[grey]Errors over every pi_{i,a} and pi_phi (paper section 5.1); ratio = our MAE / reference MAE; MSE in --format json.[/]");
     }
 }

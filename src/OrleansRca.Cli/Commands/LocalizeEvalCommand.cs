@@ -1,3 +1,4 @@
+using OrleansRca.Cli.Output;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -96,7 +97,7 @@ public static class LocalizeEvalCommand
                             table.AddRow($"[grey]{Markup.Escape(p.Method)}[/]", F(p.Acc), F(p.Pre), F(p.Rec), F(p.F1));
                             methods.Add(new JsonObject { ["method"] = p.Method, ["accuracy"] = p.Acc, ["precision"] = p.Pre, ["recall"] = p.Rec, ["f1"] = p.F1, ["published"] = true });
                         }
-                        console.Write(table);
+                        FittedTable.Write(console, table);
                         settings.Add(new JsonObject { ["dataset"] = name, ["mechanisms"] = mechanisms, ["seeds"] = seedCount,
                             ["detected"] = reports.Average(r => r.Detected), ["false_alarm_rate"] = reports.Average(r => r.FalseAlarmRate), ["methods"] = methods });
                     }
@@ -148,13 +149,13 @@ public static class LocalizeEvalCommand
                     foreach (var metric in reports.Select(r => r.Metric).Distinct())
                         if (PetShopBaseline.TryGetValue(metric, out var b))
                             table.AddRow(metric, "[grey]MAD anomaly traversal, published (low traffic)[/]", "", F(b.Top1), F(b.Top3), F(b.Specificity));
-                    console.Write(table);
+                    FittedTable.Write(console, table);
                     var misses = new Table().Border(TableBorder.Minimal).Title("Issues whose root cause is not first");
                     foreach (var c in new[] { "metric", "method", "issue", "truth", "our first three" }) misses.AddColumn(c);
                     foreach (var r in reports)
                         foreach (var d in r.Details.Where(d => d.Ranked.FirstOrDefault() != d.Truth))
                             misses.AddRow(r.Metric, Markup.Escape(r.Method), d.Issue, Markup.Escape(d.Truth), Markup.Escape(string.Join(", ", d.Ranked.Take(3))));
-                    console.Write(misses);
+                    FittedTable.Write(console, misses);
                 }
                 document["petshop"] = all;
             }
@@ -187,7 +188,7 @@ public static class LocalizeEvalCommand
                     });
                 }
                 table.AddRow("[grey]DoWhy notebook, published[/]", "", "Caching Service (attribution; no figures printed)", "", "", "Caching Service (distribution change)");
-                console.Write(table);
+                FittedTable.Write(console, table);
                 document["microservice"] = all;
             }
             if (json) CliExit.WriteJson(document);
