@@ -9,7 +9,7 @@ using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|engine|csv|discovery|mitigation|localization] [--out docs/benchmarks-run.md] [--data tests/data]
+// Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|cluster|engine|csv|discovery|mitigation|localization] [--out docs/benchmarks-run.md] [--data tests/data]
 var quick = args.Contains("--quick");
 var only = Arg("--only");
 // A quick or partial run never overwrites the recorded run.
@@ -30,6 +30,11 @@ if (only is null or "e2e")
     foreach (var (name, ms, note) in EndToEnd.Run(quick, Directory.GetCurrentDirectory()))
         Report("end to end", name, ms, note);
 if (only == "e2e") { Write(); return; }
+// The PostgreSQL cluster of 1, 2, 3 silo processes (needs RCA_TEST_POSTGRES; part of the full run when it is set).
+if (only == "cluster" || (only is null && Environment.GetEnvironmentVariable("RCA_TEST_POSTGRES") is not null))
+    foreach (var (name, ms, note) in ClusterThroughput.Run(quick, Directory.GetCurrentDirectory()))
+        Report("cluster", name, ms, note);
+if (only == "cluster") { Write(); return; }
 if (only == "mitigation") { Mitigation(); Write(); return; }
 if (only == "localization") { Localization(); Write(); return; }
 if (only == "csv")

@@ -239,7 +239,8 @@ public sealed partial class AnalysisOrchestratorGrain(
 
     /// <summary>A silo shutting down or declared dead under a call (after the pieces' own retries).</summary>
     private static bool IsSiloLoss(Exception? e) =>
-        e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException || (e?.InnerException is { } inner && IsSiloLoss(inner));
+        e is SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException
+        || (e?.InnerException is { } inner && IsSiloLoss(inner));
 
     private async Task SaveAsync(bool force)
     {

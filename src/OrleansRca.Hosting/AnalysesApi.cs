@@ -34,6 +34,7 @@ public static class AnalysesApi
     public static IServiceCollection AddAnalysesApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddExceptionHandler<ClusterUnavailableHandler>();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         return services;
@@ -47,6 +48,7 @@ public static class AnalysesApi
         // Seam: the observability issue maps /metrics here (it stays open like /healthz).
         app.MapAnalysesApi();
         app.MapDatasetsApi();
+        app.MapClusterApi();
         return app;
     }
 
@@ -100,7 +102,8 @@ public static class AnalysesApi
         }
 
         var id = GrainKeys.NewAnalysisId();
-        var status = await client.GetGrain<IAnalysisOrchestratorGrain>(id).SubmitAsync(spec, cancellationToken);
+        // A retried submit is safe: the orchestrator answers a repeated submit with its current status.
+        var status = await TransientClusterCalls.RetryAsync(() => client.GetGrain<IAnalysisOrchestratorGrain>(id).SubmitAsync(spec, cancellationToken), cancellationToken);
         if (status.Stage == AnalysisStage.Failed)
             return Problem(status.Error?.Kind == AnalysisError.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
                 status.Error?.Kind == AnalysisError.BadInput ? "Bad input" : "Analysis failed", status.Error?.Message);
@@ -111,15 +114,15 @@ public static class AnalysesApi
     {
         if (!GrainKeys.IsAnalysisId(id)) return UnknownAnalysis(id);
         var grain = client.GetGrain<IAnalysisOrchestratorGrain>(id);
-        if ((await grain.GetStatusAsync()).Stage == AnalysisStage.Unknown) return UnknownAnalysis(id);
-        return TypedResults.Ok(Document(await grain.CancelAsync()));
+        if ((await TransientClusterCalls.RetryAsync(() => grain.GetStatusAsync())).Stage == AnalysisStage.Unknown) return UnknownAnalysis(id);
+        return TypedResults.Ok(Document(await TransientClusterCalls.RetryAsync(() => grain.CancelAsync())));
     }
 
     public static async Task<Results<Ok<AnalysisDocument>, ProblemHttpResult>> GetAsync(string id, IClusterClient client)
     {
         // Ids are ours; anything else is unknown without activating a grain for it.
         if (!GrainKeys.IsAnalysisId(id)) return UnknownAnalysis(id);
-        var status = await client.GetGrain<IAnalysisOrchestratorGrain>(id).GetStatusAsync();
+        var status = await TransientClusterCalls.RetryAsync(() => client.GetGrain<IAnalysisOrchestratorGrain>(id).GetStatusAsync());
         if (status.Stage == AnalysisStage.Unknown) return UnknownAnalysis(id);
         return TypedResults.Ok(Document(status));
     }

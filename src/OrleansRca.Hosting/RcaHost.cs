@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansRca.Causal;
 using OrleansRca.Grains;
+using OrleansRca.Hosting.Postgres;
 
 namespace OrleansRca.Hosting;
 
@@ -22,6 +23,9 @@ public static class RcaHost
     /// <summary>How long a client keeps trying to reach a cluster's gateway before it gives up.</summary>
     public static readonly TimeSpan ConnectBudget = TimeSpan.FromSeconds(5);
     public const string DefaultServiceId = "orleans-rca";
+
+    /// <summary>How long a stopping <c>serve</c> process may take (deployments allow more: deploy/, docs/cluster.md).</summary>
+    public static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(45);
 
     /// <summary>
     /// <paramref name="clusterAddress"/> null: starts an embedded single silo in this process (logging:
@@ -49,14 +53,17 @@ public static class RcaHost
         }
         else
         {
-            var gateway = await ResolveAsync(options.ClusterAddress, cancellationToken).ConfigureAwait(false);
+            var gateways = new List<IPEndPoint>();
+            foreach (var address in options.ClusterAddress.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                gateways.Add(await ResolveAsync(address, cancellationToken).ConfigureAwait(false));
+            if (gateways.Count == 0) throw new InputException("--cluster needs HOST:PORT (one gateway, or several separated by commas)");
             // A CLI talking to a cluster that is not there should say so in seconds, in one line: retry the
             // first connection for a few seconds only, and keep Orleans' own connection errors off the console.
             var giveUpAt = DateTime.UtcNow + ConnectBudget;
             builder.Logging.AddFilter("Orleans", LogLevel.Critical);
             builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
             builder.UseOrleansClient(client => client
-                .UseStaticClustering(gateway)
+                .UseStaticClustering([.. gateways])
                 .Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; })
                 .UseConnectionRetryFilter(async (_, ct) =>
                 {
@@ -100,9 +107,8 @@ public static class RcaHost
                 if (!embedded) silo.UseInMemoryReminderService();
                 break;
             case ClusteringModes.AdoNet:
-                // TODO(adonet issue): UseAdoNetClustering + AddAdoNetGrainStorage(RcaStorage.Name) with
-                // Invariant "Npgsql" and options.Connection, after applying the project's schema.
-                throw new InputException("--clustering adonet is not built yet (PostgreSQL clustering is the next piece of work); run with --clustering localhost");
+                silo.UsePostgresCluster(options);
+                break;
             default:
                 throw new InputException($"--clustering must be '{ClusteringModes.Localhost}' or '{ClusteringModes.AdoNet}', not '{options.Clustering}'");
         }
@@ -121,13 +127,15 @@ public static class RcaHost
     public static WebApplication BuildServer(ServeOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         options.Validate();
-        if (options.Clustering == ClusteringModes.AdoNet)
-            throw new InputException("--clustering adonet is not built yet (PostgreSQL clustering is the next piece of work); run with --clustering localhost");
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(RcaHost).Assembly.GetName().Name });
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        // "Orleans." (with the dot): the runtime's categories, not this project's "OrleansRca.*".
+        builder.Logging.AddFilter("Orleans.", LogLevel.Warning);
+        // Orleans hands a stopping silo's work over (deactivations, membership) within its own budget; leave it room.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownBudget);
+        if (options.Clustering == ClusteringModes.AdoNet) PostgresCluster.AddPostgres(builder.Services, options);
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         builder.Services.AddAnalysesApi();
         configure?.Invoke(builder);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
 using OrleansRca.Causal;
 
 namespace OrleansRca.Hosting;
@@ -5,7 +8,9 @@ namespace OrleansRca.Hosting;
 /// <summary>
 /// One host process: an Orleans silo plus (for <c>serve</c>) the HTTP API. Clustering is chosen here,
 /// not by code forks: <c>localhost</c> (the embedded default: localhost clustering, in-memory grain
-/// storage) or <c>adonet</c> (PostgreSQL; not implemented yet).
+/// storage) or <c>adonet</c> (membership, grain state, reminders and datasets in PostgreSQL).
+/// Bound from configuration (<see cref="FromConfiguration"/>: <c>Orleans:*</c>, e.g. the environment
+/// variable <c>Orleans__ConnectionString</c>) with command-line flags taking precedence.
 /// </summary>
 public sealed record ServeOptions
 {
@@ -29,6 +34,15 @@ public sealed record ServeOptions
 
     public string ServiceId { get; init; } = RcaHost.DefaultServiceId;
 
+    /// <summary>
+    /// The address other silos and clients reach this silo at (<c>--advertise</c>, e.g. a pod's IP). Null: for
+    /// <c>adonet</c> the host's first non-loopback IPv4 address; localhost clustering always uses loopback.
+    /// </summary>
+    public string? AdvertisedAddress { get; init; }
+
+    /// <summary>The silo's name in the membership table (e.g. a pod's name); null lets Orleans choose.</summary>
+    public string? SiloName { get; init; }
+
     /// <summary>Larger request bodies are refused with 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
@@ -44,16 +58,62 @@ public sealed record ServeOptions
         if (SiloPort == GatewayPort && SiloPort != 0) throw new InputException($"--silo-port and --gateway-port are both {SiloPort}");
         if (string.IsNullOrWhiteSpace(ClusterId)) throw new InputException("--cluster-id must not be empty");
         if (MaxRequestBodyBytes <= 0) throw new InputException("the request body limit must be positive");
+        if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _) && Uri.CheckHostName(AdvertisedAddress) == UriHostNameType.Unknown)
+            throw new InputException($"--advertise: '{AdvertisedAddress}' is neither an IP address nor a host name");
         switch (Clustering)
         {
             case ClusteringModes.Localhost:
                 break;
             case ClusteringModes.AdoNet:
-                if (string.IsNullOrWhiteSpace(Connection)) throw new InputException("--clustering adonet needs --connection (a PostgreSQL connection string)");
+                if (string.IsNullOrWhiteSpace(Connection))
+                    throw new InputException("--clustering adonet needs --connection (a PostgreSQL connection string, e.g. \"Host=127.0.0.1;Username=rca;Password=...;Database=rca\"), or Orleans__ConnectionString in the environment");
+                try
+                {
+                    _ = new Npgsql.NpgsqlConnectionStringBuilder(Connection);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new InputException($"--connection is not a valid PostgreSQL connection string: {e.Message}");
+                }
                 break;
             default:
                 throw new InputException($"--clustering must be '{ClusteringModes.Localhost}' or '{ClusteringModes.AdoNet}', not '{Clustering}'");
         }
+    }
+
+    /// <summary>
+    /// The options found in configuration (section <c>Orleans</c>: ConnectionString (which selects adonet),
+    /// ClusterId, ServiceId, SiloPort, GatewayPort, AdvertisedIPAddress, SiloName; <c>Urls</c> or ASPNETCORE_URLS),
+    /// over the defaults. A value that is not a number where one is needed is an <see cref="InputException"/>
+    /// naming the key.
+    /// </summary>
+    public static ServeOptions FromConfiguration(IConfiguration configuration)
+    {
+        var orleans = configuration.GetSection("Orleans");
+        var defaults = new ServeOptions();
+        return new ServeOptions
+        {
+            Urls = configuration["Urls"] ?? configuration["ASPNETCORE_URLS"] ?? defaults.Urls,
+            // Not a key of its own: Orleans reads "Orleans:Clustering" as its provider section. A connection
+            // string in configuration means the PostgreSQL cluster; --clustering still decides when given.
+            Clustering = orleans["ConnectionString"] is { Length: > 0 } ? ClusteringModes.AdoNet : defaults.Clustering,
+            Connection = orleans["ConnectionString"],
+            ClusterId = orleans["ClusterId"] ?? defaults.ClusterId,
+            ServiceId = orleans["ServiceId"] ?? defaults.ServiceId,
+            SiloPort = Integer(orleans, "SiloPort") ?? defaults.SiloPort,
+            GatewayPort = Integer(orleans, "GatewayPort") ?? defaults.GatewayPort,
+            AdvertisedAddress = orleans["AdvertisedIPAddress"],
+            SiloName = orleans["SiloName"],
+        };
+    }
+
+    private static int? Integer(IConfigurationSection section, string key)
+    {
+        var text = section[key];
+        if (text is null) return null;
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new InputException($"configuration {section.Path}:{key} (environment variable {section.Path}__{key}) must be an integer, not '{text}'");
     }
 
     private static void CheckPort(int port, string option)
@@ -67,7 +127,7 @@ public static class ClusteringModes
     /// <summary>Single machine: localhost clustering and in-memory grain storage.</summary>
     public const string Localhost = "localhost";
 
-    /// <summary>AdoNet clustering and grain storage on PostgreSQL (Invariant <c>Npgsql</c>).</summary>
+    /// <summary>AdoNet clustering, grain storage and reminders on PostgreSQL (Invariant <c>Npgsql</c>), datasets too.</summary>
     public const string AdoNet = "adonet";
 }
 

@@ -14,7 +14,7 @@ public static class CommonOptions
 
     public static Option<string?> Cluster() => new("--cluster")
     {
-        Description = "Address of a running cluster's gateway (host:port); default: an embedded single silo.",
+        Description = "Gateway(s) of a running cluster: HOST:PORT, or several separated by commas (rca serve --gateway-port); default: an embedded single silo.",
     };
 
     /// <summary>Contract section 2: what an empty cell means. The value is checked with the request (one parser).</summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using OrleansRca.Hosting;
+using OrleansRca.Hosting.Postgres;
 
 namespace OrleansRca.Cli.Commands;
 
@@ -8,25 +10,31 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var urls = new Option<string>("--urls") { Description = "HTTP listen address(es).", DefaultValueFactory = _ => ServeOptions.DefaultUrls };
-        var clustering = new Option<string>("--clustering") { Description = "localhost (embedded, default). adonet (PostgreSQL, contract section 6) is not built yet: it exits with a message.", DefaultValueFactory = _ => ClusteringModes.Localhost };
-        var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string for --clustering adonet (not built yet)." };
-        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port.", DefaultValueFactory = _ => 11111 };
-        var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port.", DefaultValueFactory = _ => 30000 };
-        var clusterId = new Option<string>("--cluster-id") { Description = "Cluster id.", DefaultValueFactory = _ => RcaHost.DefaultClusterId };
+        var urls = new Option<string>("--urls") { Description = $"HTTP listen address(es), ';'-separated [default: {ServeOptions.DefaultUrls}; or Urls / ASPNETCORE_URLS]." };
+        var clustering = new Option<string>("--clustering") { Description = "localhost (one process, in-memory state; the default) or adonet (a cluster of processes on PostgreSQL: membership, grain state, reminders, datasets) [default: adonet when Orleans__ConnectionString is set, else localhost]." };
+        var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string for --clustering adonet, e.g. \"Host=127.0.0.1;Username=rca;Password=...;Database=rca\"; the schema is created when missing [or Orleans__ConnectionString]." };
+        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port [default: 11111; or Orleans__SiloPort]." };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port (rca --cluster HOST:PORT) [default: 30000; or Orleans__GatewayPort]." };
+        var clusterId = new Option<string>("--cluster-id") { Description = $"Cluster id: silos with the same id and database form one cluster [default: {RcaHost.DefaultClusterId}; or Orleans__ClusterId]." };
+        var advertise = new Option<string?>("--advertise") { Description = "Address other silos reach this one at (adonet; e.g. a pod IP) [default: the first non-loopback IPv4 address; or Orleans__AdvertisedIPAddress]." };
+        var siloName = new Option<string?>("--silo-name") { Description = "This silo's name in the membership table [or Orleans__SiloName]." };
         var format = CommonOptions.Format();
-        var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C).");
-        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, format }) command.Options.Add(o);
+        var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__*).");
+        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, format }) command.Options.Add(o);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
-            var options = new ServeOptions
+            var configured = ServeOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+            T Flag<T>(Option<T> option, T fallback) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fallback;
+            var options = configured with
             {
-                Urls = parse.GetValue(urls)!,
-                Clustering = parse.GetValue(clustering)!,
-                Connection = parse.GetValue(connection),
-                SiloPort = parse.GetValue(siloPort),
-                GatewayPort = parse.GetValue(gatewayPort),
-                ClusterId = parse.GetValue(clusterId)!,
+                Urls = Flag(urls, configured.Urls),
+                Clustering = Flag(clustering, configured.Clustering),
+                Connection = Flag(connection, configured.Connection),
+                SiloPort = Flag(siloPort, configured.SiloPort),
+                GatewayPort = Flag(gatewayPort, configured.GatewayPort),
+                ClusterId = Flag(clusterId, configured.ClusterId),
+                AdvertisedAddress = Flag(advertise, configured.AdvertisedAddress),
+                SiloName = Flag(siloName, configured.SiloName),
             };
             options.Validate();
             try
@@ -38,6 +46,11 @@ public static class ServeCommand
                 // A busy port is the user's to fix, not a crash: one line, exit 1.
                 Console.Error.WriteLine($"error: cannot serve on {options.Urls} (silo port {options.SiloPort}, gateway port {options.GatewayPort}): "
                     + "an address is already in use; is another server running? Choose other --urls, --silo-port or --gateway-port.");
+                return CliExit.Failure;
+            }
+            catch (ClusterStorageException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
                 return CliExit.Failure;
             }
             return CliExit.Ok;

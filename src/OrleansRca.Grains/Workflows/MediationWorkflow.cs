@@ -142,7 +142,18 @@ public sealed class MediationWorkflow(MediationSpec spec) : IAnalysisWorkflow
         }, ct);
         var result = MediationEngine.WithIntervals(point, options, starts.Select(s => chunks[s]).ToList());
         // The chunks are no longer needed: their storage is freed (best effort; an orphan holds a few kilobytes).
-        await WorkflowContext.FanOutAsync(starts, start => context.Grains.GetGrain<IBootstrapGrain>(GrainKeys.Bootstrap(id, start)).ForgetAsync(), ct);
+        // A chunk whose silo just died cannot be reached to forget: that must not fail a finished analysis.
+        await WorkflowContext.FanOutAsync(starts, async start =>
+        {
+            try
+            {
+                await context.Grains.GetGrain<IBootstrapGrain>(GrainKeys.Bootstrap(id, start)).ForgetAsync();
+            }
+            catch (Exception e) when (WorkflowContext.IsTransient(e))
+            {
+                // Best effort, as above.
+            }
+        }, ct);
         return result;
     }
 }
