@@ -60,6 +60,15 @@ public static class LocalizeEvalCommand
             var micro = parse.GetValue(microservice);
             if (petshops.Length == 0 && clam.Length == 0 && micro is null)
                 throw new InputException("give at least one of --petshop DIR, --microservice DIR, --rootclam loan|adult");
+            // Options that belong to one protocol are errors beside the others, not silently ignored.
+            CommonOptions.OnlyWith(parse, seeds, clam.Length > 0, "--rootclam (RootCLAM's seeded data)");
+            CommonOptions.OnlyWith(parse, mitigate, clam.Length > 0, "--rootclam (the mitigation protocol runs on RootCLAM's data sets)");
+            CommonOptions.OnlyWith(parse, alphas, parse.GetValue(mitigate) is not null, "--mitigate");
+            CommonOptions.OnlyWith(parse, components, parse.GetValue(mitigate) is not null, "--mitigate");
+            CommonOptions.OnlyWith(parse, missing, petshops.Length > 0, "--petshop (the other data sets have no gaps)");
+            CommonOptions.OnlyWith(parse, shapley, petshops.Length > 0 || micro is not null, "--petshop or --microservice");
+            if (parse.GetValue(components) is { } width && width is < 1 or > 1000)
+                throw new InputException($"--components must be between 1 and 1000, not {width}");
             var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
 
             if (clam.Length > 0)
@@ -117,8 +126,6 @@ public static class LocalizeEvalCommand
                     document["mitigation"] = Output.MitigationEvalOutput.ToJson(scores);
                 }
             }
-            else if (parse.GetValue(mitigate) is not null)
-                throw new InputException("--mitigate evaluates on RootCLAM's data sets: give --rootclam loan and/or adult");
 
             if (petshops.Length > 0)
             {
