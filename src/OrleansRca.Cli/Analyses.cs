@@ -127,11 +127,14 @@ public static class Analyses
     }
 }
 
-/// <summary>With <c>RCA_TIMINGS=1</c>, the CLI's phases and their wall times on standard error (where the time goes).</summary>
+/// <summary>With <c>--verbose</c> or <c>RCA_TIMINGS=1</c>, the CLI's phases and their wall times on standard error (where the time goes).</summary>
 internal sealed class PhaseLog
 {
+    /// <summary>Set by <c>--verbose</c>.</summary>
+    public static bool Verbose { get; set; }
+
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private readonly bool _on = Environment.GetEnvironmentVariable("RCA_TIMINGS") == "1";
+    private readonly bool _on = Verbose || Environment.GetEnvironmentVariable("RCA_TIMINGS") == "1";
     private double _last;
 
     public static PhaseLog Start() => new();

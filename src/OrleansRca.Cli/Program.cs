@@ -8,6 +8,9 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var root = new RootCommand("OrleansRca: causal root-cause analysis on an Orleans cluster.");
+        // Quiet by default (results on stdout, errors on stderr); --verbose adds the run's phases and their times.
+        var verbose = new Option<bool>("--verbose") { Description = "Also print each phase of a run (read, validate, silo start, analysis) and its time on standard error.", Recursive = true };
+        root.Options.Add(verbose);
         foreach (var command in Verbs.All())
             root.Subcommands.Add(command);
 
@@ -26,6 +29,7 @@ public static class Program
             if (Suggestions.For(root, parsed) is { } hint) Console.Error.WriteLine(hint);
             return CliExit.BadInput;
         }
+        PhaseLog.Verbose = parsed.GetValue(verbose);
         return await parsed.InvokeAsync();
     }
 }

@@ -138,10 +138,12 @@ public static class DimmEvaluation
     /// Evaluates instances that all belong to <paramref name="oracle"/>'s network. Each solve is timed as the
     /// median of <paramref name="repetitions"/> runs after one warm-up.
     /// </summary>
-    public static IReadOnlyList<DimmEvaluationRow> Evaluate(InterventionalMarginals oracle, IEnumerable<DimmInstance> instances, int repetitions = 5)
+    public static IReadOnlyList<DimmEvaluationRow> Evaluate(InterventionalMarginals oracle, IEnumerable<DimmInstance> instances, int repetitions = 5,
+        IProgress<double>? progress = null)
     {
         var rows = new List<DimmEvaluationRow>();
-        foreach (var inst in instances)
+        var list = instances.ToList();
+        foreach (var inst in list)
         {
             var solution = MixtureSolver.Solve(oracle, inst.Mixture);
             var times = new double[Math.Max(1, repetitions)];
@@ -161,6 +163,7 @@ public static class DimmEvaluation
                 inst.Reference,
                 inst.ReferenceSeconds * 1000,
                 solution));
+            progress?.Report(rows.Count / (double)list.Count);
         }
         return rows;
     }
@@ -170,11 +173,13 @@ public static class DimmEvaluation
     /// <paramref name="bifDirectory"/>/alarm.bif), computes its marginal oracle once, and evaluates.
     /// </summary>
     /// <exception cref="InputException">An instance or network file is missing or invalid.</exception>
-    public static IReadOnlyList<DimmEvaluationRow> Evaluate(IEnumerable<string> instancePaths, string bifDirectory, int repetitions = 5)
+    public static IReadOnlyList<DimmEvaluationRow> Evaluate(IEnumerable<string> instancePaths, string bifDirectory, int repetitions = 5,
+        IProgress<double>? progress = null)
     {
         var oracles = new Dictionary<string, InterventionalMarginals>(StringComparer.Ordinal);
         var rows = new List<DimmEvaluationRow>();
-        foreach (var path in instancePaths)
+        var paths = instancePaths.ToList();
+        foreach (var path in paths)
         {
             var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
             var name = root?["network"]?.GetValue<string>()
@@ -187,6 +192,7 @@ public static class DimmEvaluation
                 oracles[name] = oracle = new ExactInference(BifReader.Load(bif)).AllInterventional();
             }
             rows.AddRange(Evaluate(oracle, [DimmInstance.Load(path, oracle.Network)], repetitions));
+            progress?.Report(rows.Count / (double)paths.Count);
         }
         return rows;
     }
@@ -198,25 +204,39 @@ public static class DimmEvaluation
     /// (<see cref="MixtureGenerator.Sample"/>), solved and scored against the truth.
     /// </summary>
     public static IReadOnlyList<DimmEvaluationRow> Protocol(InterventionalMarginals oracle, IReadOnlyList<int> interventionCounts,
-        IReadOnlyList<long> sampleSizes, int seeds, double piPhi = 0.2, int repetitions = 5)
+        IReadOnlyList<long> sampleSizes, int seeds, double piPhi = 0.2, int repetitions = 5, IProgress<double>? progress = null)
     {
         if (seeds < 1) throw new InputException($"seeds must be at least 1, not {seeds}");
+        // Every (variable, state) can be intervened on except the one state per variable left out.
+        var most = oracle.Network.StateCount - oracle.Network.Count;
+        foreach (var k in interventionCounts)
+            if (k < 0 || k > most)
+                throw new InputException($"intervention counts must be between 0 and {most} ({oracle.Network.Name} has {oracle.Network.StateCount} states in {oracle.Network.Count} variables, one left out per variable), not {k}");
+        foreach (var m in sampleSizes)
+            if (m < 1) throw new InputException($"sample sizes must be positive, not {m}");
         var instances = new List<DimmInstance>();
+        // Sampling the mixtures takes about as long as solving them: half the progress each.
+        var total = (double)sampleSizes.Count * interventionCounts.Count * seeds;
         foreach (var m in sampleSizes)
         {
-            if (m < 1) throw new InputException($"sample sizes must be positive, not {m}");
             foreach (var k in interventionCounts)
             {
-                if (k < 0) throw new InputException($"intervention counts must not be negative, not {k}");
                 for (var seed = 0; seed < seeds; seed++)
                 {
                     var truth = MixtureGenerator.Random(oracle, k, seed, k == 0 ? 1.0 : piPhi);
                     var frequencies = MixtureGenerator.Sample(oracle.Network, truth.PiPhi, truth.Pi, m, seed + 1);
                     instances.Add(new DimmInstance($"{oracle.Network.Name}-nivn{k}-m{m:0e0}-seed{seed}", k, m, truth.PiPhi, truth.Pi,
                         MixtureMarginals.Create(oracle.Network, frequencies, m), null, null));
+                    progress?.Report(0.5 * instances.Count / total);
                 }
             }
         }
-        return Evaluate(oracle, instances, repetitions);
+        return Evaluate(oracle, instances, repetitions, progress is null ? null : new SecondHalf(progress));
+    }
+
+    /// <summary>Reports 0..1 as 0.5..1 on the caller's thread (Progress&lt;T&gt; would post, out of order).</summary>
+    private sealed class SecondHalf(IProgress<double> inner) : IProgress<double>
+    {
+        public void Report(double value) => inner.Report(0.5 + 0.5 * value);
     }
 }

@@ -23,6 +23,21 @@ public static class CommonOptions
         Description = "Empty cells: error (default; names column and row), mean (the column's mean over the normal/training data), interpolate, or drop (leave out rows with a gap).",
     };
 
+    /// <summary>Whether the command line gave <paramref name="option"/> (rather than leaving it at its default).</summary>
+    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>An option that means something only beside another: giving it alone is an error, not silently ignored.</summary>
+    public static void OnlyWith(ParseResult parse, Option option, bool anchorGiven, string anchor)
+    {
+        if (Given(parse, option) && !anchorGiven) throw new Causal.InputException($"{option.Name} applies only with {anchor}");
+    }
+
+    /// <summary>Two options that exclude each other.</summary>
+    public static void NotBoth(ParseResult parse, Option first, Option second, string why)
+    {
+        if (Given(parse, first) && Given(parse, second)) throw new Causal.InputException($"{first.Name} and {second.Name} exclude each other: {why}");
+    }
+
     public static bool IsJson(string format) => format switch
     {
         "json" => true,

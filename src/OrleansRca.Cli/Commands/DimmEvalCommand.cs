@@ -1,3 +1,4 @@
+using OrleansRca.Cli.Output;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -38,25 +39,47 @@ public static class DimmEvalCommand
         command.Options.Add(repetitions);
         command.Options.Add(em);
         command.Options.Add(format);
-        command.SetAction((parse, ct) => CliExit.RunAsync(_ =>
+        command.SetAction((parse, ct) => CliExit.RunAsync(async _ =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
             var reps = parse.GetValue(repetitions);
-            if (reps < 1) throw new InputException($"--repetitions must be at least 1, not {reps}");
-            IReadOnlyList<DimmEvaluationRow> rows;
-            Dictionary<string, (double Mae, double Ms)>? emResults = null;
+            if (reps is < 1 or > 1000) throw new InputException($"--repetitions must be between 1 and 1000, not {reps}");
+            CommonOptions.NotBoth(parse, network, instances, "either score instance files or run the protocol afresh on a network");
+            CommonOptions.NotBoth(parse, network, bifDir, "--bif-dir tells where the instances' networks are; --network names one");
+            var fresh = parse.GetValue(network) is not null;
+            CommonOptions.OnlyWith(parse, nIvn, fresh, "--network");
+            CommonOptions.OnlyWith(parse, samples, fresh, "--network");
+            CommonOptions.OnlyWith(parse, seeds, fresh, "--network");
+            // --em draws joint rows from the protocol's mixtures: it needs --network too.
+            CommonOptions.OnlyWith(parse, em, fresh, "--network");
+            if (parse.GetValue(seeds) is < 1 or > 100) throw new InputException($"--seeds must be between 1 and 100, not {parse.GetValue(seeds)}");
+            var (rows, emResults) = await ProgressDisplay.RunAsync("dimm-eval", progress => Task.Run(() => Run(parse, progress)));
+            rows = rows.OrderBy(r => r.Samples).ThenBy(r => r.Interventions).ThenBy(r => r.Instance, StringComparer.Ordinal).ToList();
+
+            if (json) CliExit.WriteJson(ToJson(rows, emResults));
+            else WriteTable(AnsiConsole.Console, rows, emResults);
+            return CliExit.Ok;
+        }, ct));
+        return command;
+
+        (IReadOnlyList<DimmEvaluationRow>, Dictionary<string, (double Mae, double Ms)>?) Run(ParseResult parse, IProgress<double>? progress)
+        {
+            var reps = parse.GetValue(repetitions);
             if (parse.GetValue(network) is { } bifPath)
             {
                 if (!File.Exists(bifPath)) throw new InputException($"network file '{bifPath}' does not exist");
                 var oracle = new ExactInference(BifReader.Load(bifPath)).AllInterventional();
                 var counts = ParseList(parse.GetValue(nIvn)!, "--n-ivn", x => checked((int)x));
                 var sizes = ParseList(parse.GetValue(samples)!, "--samples", x => checked((long)x));
-                rows = DimmEvaluation.Protocol(oracle, counts, sizes, parse.GetValue(seeds), repetitions: reps);
-                if (parse.GetValue(em)) emResults = RunEm(oracle, counts, sizes, parse.GetValue(seeds));
+                if (!parse.GetValue(em))
+                    return (DimmEvaluation.Protocol(oracle, counts, sizes, parse.GetValue(seeds), repetitions: reps, progress: progress), null);
+                // The EM fits take about as long as the protocol: half the bar each.
+                var protocol = DimmEvaluation.Protocol(oracle, counts, sizes, parse.GetValue(seeds), repetitions: reps,
+                    progress: progress is null ? null : new Scaled(progress, 0, 0.5));
+                return (protocol, RunEm(oracle, counts, sizes, parse.GetValue(seeds), progress is null ? null : new Scaled(progress, 0.5, 0.5)));
             }
             else
             {
-                if (parse.GetValue(em)) throw new InputException("--em needs --network (joint rows are drawn from the protocol's mixtures)");
                 var files = new List<string>();
                 foreach (var path in parse.GetValue(instances) ?? [])
                 {
@@ -67,15 +90,15 @@ public static class DimmEvalCommand
                 if (files.Count == 0)
                     throw new InputException("give --instances (files or folders of DIMM instances) or --network (run the protocol afresh)");
                 var bif = parse.GetValue(bifDir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files[0]))!, "..", "bif");
-                rows = DimmEvaluation.Evaluate(files, bif, reps);
+                return (DimmEvaluation.Evaluate(files, bif, reps, progress), null);
             }
-            rows = rows.OrderBy(r => r.Samples).ThenBy(r => r.Interventions).ThenBy(r => r.Instance, StringComparer.Ordinal).ToList();
+        }
+    }
 
-            if (json) CliExit.WriteJson(ToJson(rows, emResults));
-            else WriteTable(rows, emResults);
-            return Task.FromResult(CliExit.Ok);
-        }, ct));
-        return command;
+    /// <summary>Reports 0..1 as offset..offset+scale, synchronously.</summary>
+    private sealed class Scaled(IProgress<double> inner, double offset, double scale) : IProgress<double>
+    {
+        public void Report(double value) => inner.Report(offset + scale * value);
     }
 
     /// <summary>
@@ -83,9 +106,11 @@ public static class DimmEvalCommand
     /// (mixture seed s, sampling seed s + 1), m joint rows, one fit timed (sampling excluded); keyed by instance name.
     /// Without the sets C_i (every do(X_i = a) is a component), as our solver.
     /// </summary>
-    private static Dictionary<string, (double Mae, double Ms)> RunEm(InterventionalMarginals oracle, IReadOnlyList<int> counts, IReadOnlyList<long> sizes, int seeds, double piPhi = 0.2)
+    private static Dictionary<string, (double Mae, double Ms)> RunEm(InterventionalMarginals oracle, IReadOnlyList<int> counts, IReadOnlyList<long> sizes, int seeds,
+        IProgress<double>? progress, double piPhi = 0.2)
     {
         var results = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+        var total = (double)sizes.Count * counts.Count * seeds;
         foreach (var m in sizes)
         {
             if (m > int.MaxValue) throw new InputException($"--em: at most {int.MaxValue} joint rows, not {m}");
@@ -99,6 +124,7 @@ public static class DimmEvalCommand
                     var ms = sw.Elapsed.TotalMilliseconds;
                     results[$"{oracle.Network.Name}-nivn{k}-m{m:0e0}-seed{seed}"] =
                         (DimmMetrics.Compute(truth.Pi, truth.PiPhi, fit.Pi, fit.PiPhi).Mae, ms);
+                    progress?.Report(results.Count / total);
                 }
         }
         return results;
@@ -144,7 +170,8 @@ public static class DimmEvalCommand
         };
     }
 
-    private static void WriteTable(IReadOnlyList<DimmEvaluationRow> rows, Dictionary<string, (double Mae, double Ms)>? em)
+    /// <summary>The rows as a table (long format when too wide for <paramref name="console"/>).</summary>
+    public static void WriteTable(IAnsiConsole console, IReadOnlyList<DimmEvaluationRow> rows, IReadOnlyDictionary<string, (double Mae, double Ms)>? em)
     {
         static string F(double? x) => x is { } v ? v.ToString("0.0e+0", CultureInfo.InvariantCulture) : "";
         var table = new Table().Title("DIMM: recovered proportions against the truth (and the SLSQP reference when the instance has one)").Border(TableBorder.Simple);
@@ -171,9 +198,9 @@ public static class DimmEvalCommand
             }
             table.AddRow(cells);
         }
-        AnsiConsole.Write(table);
+        FittedTable.Write(console, table);
         if (em is not null)
-            AnsiConsole.MarkupLine("[grey]EM = maximum likelihood on m joint rows of the same mixture (paper appendix D; every do(X_i = a) a component, assumption 1 at roots); EM ms excludes sampling.[/]");
-        AnsiConsole.MarkupLine("[grey]Errors over every pi_{i,a} and pi_phi (paper section 5.1); ratio = our MAE / reference MAE; MSE in --format json.[/]");
+            console.MarkupLine("[grey]EM = maximum likelihood on m joint rows of the same mixture (paper appendix D; every do(X_i = a) a component, assumption 1 at roots); EM ms excludes sampling.[/]");
+        console.MarkupLine("[grey]Errors over every pi_{i,a} and pi_phi (paper section 5.1); ratio = our MAE / reference MAE; MSE in --format json.[/]");
     }
 }

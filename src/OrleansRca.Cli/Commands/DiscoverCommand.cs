@@ -1,3 +1,4 @@
+using OrleansRca.Cli.Output;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -83,14 +84,14 @@ public static class DiscoverCommand
             table.AddRow(Markup.Escape((string)e!["parent"]!), Markup.Escape((string)e["child"]!),
                 e["confidence"]!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture),
                 e["orientation"]!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture));
-        AnsiConsole.Write(table);
+        FittedTable.Write(AnsiConsole.Console, table);
         var targets = new Table().Border(TableBorder.Rounded);
         targets.AddColumn("regime");
         targets.AddColumn("intervened nodes (posterior probability)");
         foreach (var (regime, list) in result["target_confidence"]!.AsObject())
             targets.AddRow(Markup.Escape(regime), Markup.Escape(string.Join(", ", list!.AsArray().Select(t =>
                 $"{(string)t!["node"]!} ({t["probability"]!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture)})"))));
-        if (result["target_confidence"]!.AsObject().Count > 0) AnsiConsole.Write(targets);
+        if (result["target_confidence"]!.AsObject().Count > 0) FittedTable.Write(AnsiConsole.Console, targets);
         if (output is not null) AnsiConsole.MarkupLine($"model written to [bold]{Markup.Escape(output)}[/]");
     }
 }

@@ -64,6 +64,6 @@ public static class DisentangleCommand
         table.AddColumn(new TableColumn("pi").RightAligned());
         foreach (var p in active)
             table.AddRow($"do({Markup.Escape(p.Node)} = {Markup.Escape(p.State)})", p.Pi.ToString("F6", CultureInfo.InvariantCulture));
-        AnsiConsole.Write(table);
+        FittedTable.Write(AnsiConsole.Console, table);
     }
 }

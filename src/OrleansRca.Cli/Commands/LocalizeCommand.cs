@@ -1,3 +1,4 @@
+using OrleansRca.Cli.Output;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -38,14 +39,14 @@ public static class LocalizeCommand
                 $"{x!["node"]!.GetValue<string>()} ({(x["score"] is { } s ? s.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture) : "inf")})"));
             table.AddRow(row["row"]!.ToString(), row["status"]!.GetValue<string>(), Markup.Escape(causes), Markup.Escape(ranking));
         }
-        console.Write(table);
+        FittedTable.Write(console, table);
         var fits = new Table().Border(TableBorder.Rounded).Title("Fit on normal data (held-out error, cross-validated)");
         foreach (var c in new[] { "node", "family", "rows", "held-out R²", "held-out RMSE", "linear RMSE", "notes" }) fits.AddColumn(c);
         foreach (var f in result["fits"]!.AsArray().Select(x => x!.AsObject()))
             fits.AddRow(Markup.Escape(f["node"]!.GetValue<string>()), f["family"]!.GetValue<string>(), f["rows"]!.ToString(),
                 Format(f["held_out_r2"]), Format(f["held_out_rmse"]), Format(f["linear_rmse"]),
                 Markup.Escape(string.Join("; ", f["notes"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [])));
-        console.Write(fits);
+        FittedTable.Write(console, fits);
     }
 
     private static string Format(JsonNode? value) =>

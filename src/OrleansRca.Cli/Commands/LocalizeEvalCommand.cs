@@ -1,3 +1,4 @@
+using OrleansRca.Cli.Output;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -59,6 +60,15 @@ public static class LocalizeEvalCommand
             var micro = parse.GetValue(microservice);
             if (petshops.Length == 0 && clam.Length == 0 && micro is null)
                 throw new InputException("give at least one of --petshop DIR, --microservice DIR, --rootclam loan|adult");
+            // Options that belong to one protocol are errors beside the others, not silently ignored.
+            CommonOptions.OnlyWith(parse, seeds, clam.Length > 0, "--rootclam (RootCLAM's seeded data)");
+            CommonOptions.OnlyWith(parse, mitigate, clam.Length > 0, "--rootclam (the mitigation protocol runs on RootCLAM's data sets)");
+            CommonOptions.OnlyWith(parse, alphas, parse.GetValue(mitigate) is not null, "--mitigate");
+            CommonOptions.OnlyWith(parse, components, parse.GetValue(mitigate) is not null, "--mitigate");
+            CommonOptions.OnlyWith(parse, missing, petshops.Length > 0, "--petshop (the other data sets have no gaps)");
+            CommonOptions.OnlyWith(parse, shapley, petshops.Length > 0 || micro is not null, "--petshop or --microservice");
+            if (parse.GetValue(components) is { } width && width is < 1 or > 1000)
+                throw new InputException($"--components must be between 1 and 1000, not {width}");
             var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
 
             if (clam.Length > 0)
@@ -96,7 +106,7 @@ public static class LocalizeEvalCommand
                             table.AddRow($"[grey]{Markup.Escape(p.Method)}[/]", F(p.Acc), F(p.Pre), F(p.Rec), F(p.F1));
                             methods.Add(new JsonObject { ["method"] = p.Method, ["accuracy"] = p.Acc, ["precision"] = p.Pre, ["recall"] = p.Rec, ["f1"] = p.F1, ["published"] = true });
                         }
-                        console.Write(table);
+                        FittedTable.Write(console, table);
                         settings.Add(new JsonObject { ["dataset"] = name, ["mechanisms"] = mechanisms, ["seeds"] = seedCount,
                             ["detected"] = reports.Average(r => r.Detected), ["false_alarm_rate"] = reports.Average(r => r.FalseAlarmRate), ["methods"] = methods });
                     }
@@ -116,8 +126,6 @@ public static class LocalizeEvalCommand
                     document["mitigation"] = Output.MitigationEvalOutput.ToJson(scores);
                 }
             }
-            else if (parse.GetValue(mitigate) is not null)
-                throw new InputException("--mitigate evaluates on RootCLAM's data sets: give --rootclam loan and/or adult");
 
             if (petshops.Length > 0)
             {
@@ -148,13 +156,13 @@ public static class LocalizeEvalCommand
                     foreach (var metric in reports.Select(r => r.Metric).Distinct())
                         if (PetShopBaseline.TryGetValue(metric, out var b))
                             table.AddRow(metric, "[grey]MAD anomaly traversal, published (low traffic)[/]", "", F(b.Top1), F(b.Top3), F(b.Specificity));
-                    console.Write(table);
+                    FittedTable.Write(console, table);
                     var misses = new Table().Border(TableBorder.Minimal).Title("Issues whose root cause is not first");
                     foreach (var c in new[] { "metric", "method", "issue", "truth", "our first three" }) misses.AddColumn(c);
                     foreach (var r in reports)
                         foreach (var d in r.Details.Where(d => d.Ranked.FirstOrDefault() != d.Truth))
                             misses.AddRow(r.Metric, Markup.Escape(r.Method), d.Issue, Markup.Escape(d.Truth), Markup.Escape(string.Join(", ", d.Ranked.Take(3))));
-                    console.Write(misses);
+                    FittedTable.Write(console, misses);
                 }
                 document["petshop"] = all;
             }
@@ -187,7 +195,7 @@ public static class LocalizeEvalCommand
                     });
                 }
                 table.AddRow("[grey]DoWhy notebook, published[/]", "", "Caching Service (attribution; no figures printed)", "", "", "Caching Service (distribution change)");
-                console.Write(table);
+                FittedTable.Write(console, table);
                 document["microservice"] = all;
             }
             if (json) CliExit.WriteJson(document);

@@ -59,6 +59,6 @@ public static class MarginalsCommand
                 first = false;
             }
         }
-        AnsiConsole.Write(table);
+        FittedTable.Write(AnsiConsole.Console, table);
     }
 }

@@ -1,3 +1,4 @@
+using OrleansRca.Cli.Output;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -34,7 +35,7 @@ public static class MitigateCommand
             table.AddRow(row["row"]!.ToString(), Markup.Escape(status), Markup.Escape(causes), Markup.Escape(actions),
                 G(row["score_before"]), G(row["score_after"]), row["flipped"]!.GetValue<bool>() ? "yes" : "no", G(row["cost"]));
         }
-        console.Write(table);
+        FittedTable.Write(console, table);
     }
 
     private static string G(JsonNode? value) =>

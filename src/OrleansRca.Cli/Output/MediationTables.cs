@@ -34,7 +34,7 @@ public static class MediationTables
             }
             matrix.AddRow(cells.ToArray());
         }
-        console.Write(matrix);
+        FittedTable.Write(console, matrix);
 
         var totals = new Table().Title("Total and natural direct effects per unit").Border(TableBorder.Rounded);
         totals.AddColumn("treatment");
@@ -45,7 +45,7 @@ public static class MediationTables
             var nde = Format(e["nde_mean"]) + (e["nde_mean_ci"] is JsonArray d ? $"\n[grey][[{Format(d[0])}, {Format(d[1])}]][/]" : "");
             totals.AddRow(Markup.Escape(e["treatment"]!.GetValue<string>()), te, Format(e["te_total"]), nde, Format(e["nde_total"]));
         }
-        console.Write(totals);
+        FittedTable.Write(console, totals);
         if (result["bootstrap"] is { } b)
             console.MarkupLine($"[grey]Brackets: 95% percentile intervals from {b} bootstrap resamples.[/]");
     }

@@ -48,7 +48,7 @@ public static class MitigationEvalOutput
                 s.MillisecondsPerRow.ToString("F3", CultureInfo.InvariantCulture),
                 string.Join(", ", s.Statuses.Select(kv => $"{MitigationJson.StatusText(kv.Key)} {kv.Value}")));
         }
-        console.Write(table);
+        FittedTable.Write(console, table);
     }
 
     private static string F(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("F3", CultureInfo.InvariantCulture) : "-";

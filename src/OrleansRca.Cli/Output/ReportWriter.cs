@@ -21,56 +21,106 @@ public static class ReportWriter
         var effects = result["effects"]!.AsArray().Select(x => x!.AsObject()).ToList();
 
         File.WriteAllText(Path.Combine(folder, "result.json"), result.ToJsonString(CliExit.Indented));
-        WriteBarChart(Path.Combine(folder, "nie.png"), nie, result["outcome"]!.GetValue<string>());
+        WriteBarChart(Path.Combine(folder, "nie.png"), model, result);
         var shading = Shading(model, nie, effects);
-        File.WriteAllText(Path.Combine(folder, "dag.svg"), DagSvg(model, shading));
-        File.WriteAllText(Path.Combine(folder, "dag.dot"), DagDot(model, shading));
+        var dot = DagDot(model, shading);
+        // Graphviz lays the graph out best; without it, our layered layout (edges routed around boxes).
+        File.WriteAllText(Path.Combine(folder, "dag.svg"), DagPicture.Graphviz(dot) ?? FallbackDagSvg(model, shading));
+        File.WriteAllText(Path.Combine(folder, "dag.dot"), dot);
         File.WriteAllText(Path.Combine(folder, "report.md"), Markdown(model, result, nie, effects));
         return ["result.json", "nie.png", "dag.svg", "dag.dot", "report.md"];
     }
 
 
-    private static void WriteBarChart(string path, List<JsonObject> nie, string outcome)
+    /// <summary>
+    /// Pairs whose NIE is zero by the graph alone: the mediator is not downstream of the treatment, or the outcome
+    /// not downstream of the mediator. They say nothing about the data, so the chart lists them instead of drawing them.
+    /// </summary>
+    public static bool IsStructuralZero(CausalModel model, string treatment, string mediator, string outcome)
     {
-        // One treatment: the mediator names say it all; several: "treatment → mediator".
-        var single = nie.Select(p => p["treatment"]!.GetValue<string>()).Distinct().Count() == 1;
-        var labels = nie.Select(p => single ? p["mediator"]!.GetValue<string>() : $"{p["treatment"]} → {p["mediator"]}").ToArray();
-        var rotate = labels.Length > 1 && labels.Max(l => l.Length) * labels.Length > 60;
-        var plot = new ScottPlot.Plot();
-        var bars = new List<ScottPlot.Bar>();
-        for (var i = 0; i < nie.Count; i++)
+        var g = model.Graph;
+        if (!g.TryGetIndex(treatment, out var t) || !g.TryGetIndex(mediator, out var m) || !g.TryGetIndex(outcome, out var y)) return false;
+        return !g.Descendants([t])[m] || !g.Descendants([m])[y];
+    }
+
+    private static readonly ScottPlot.Color Raises = ScottPlot.Color.FromHex("#e34a33"), Lowers = ScottPlot.Color.FromHex("#2b8cbe");
+
+    /// <summary>
+    /// Horizontal bars of the NIE per mediator, one panel per treatment, the interval drawn as its own two ends
+    /// (percentile intervals are not symmetric about the mean), structural zeros left out and named under the panel.
+    /// </summary>
+    public static void WriteBarChart(string path, CausalModel model, JsonObject result)
+    {
+        var outcome = result["outcome"]!.GetValue<string>();
+        var contrast = $"treated: {result["treated"]}, untreated: {result["untreated"]}";
+        var nie = result["nie"]!.AsArray().Select(x => x!.AsObject()).ToList();
+        var treatments = nie.Select(p => p["treatment"]!.GetValue<string>()).Distinct().ToList();
+        // No mediators: still one (empty) panel per treatment, so the picture says so rather than failing.
+        if (treatments.Count == 0) treatments = [.. result["effects"]!.AsArray().Select(e => e!["treatment"]!.GetValue<string>())];
+        if (treatments.Count == 0) treatments = ["(none)"];
+        var panels = new List<(ScottPlot.Plot Plot, int Bars)>();
+        var longestLine = 0;
+        foreach (var treatment in treatments)
         {
-            var mean = nie[i]["mean"]!.GetValue<double>();
-            var bar = new ScottPlot.Bar
+            var pairs = nie.Where(p => p["treatment"]!.GetValue<string>() == treatment).ToList();
+            var shown = pairs.Where(p => !IsStructuralZero(model, treatment, p["mediator"]!.GetValue<string>(), outcome)).ToList();
+            var omitted = pairs.Except(shown).Select(p => p["mediator"]!.GetValue<string>()).ToList();
+            var plot = new ScottPlot.Plot();
+            longestLine = Math.Max(longestLine, 90 + treatment.Length + outcome.Length + omitted.Sum(m => m.Length + 2));
+            // Top to bottom in the result's order: position 0 is drawn lowest, so count down.
+            var bars = shown.Select((p, i) =>
             {
-                Position = i, Value = mean,
-                FillColor = mean < 0 ? ScottPlot.Color.FromHex("#2b8cbe") : ScottPlot.Color.FromHex("#e34a33"),
-            };
-            if (nie[i]["mean_ci"] is JsonArray ci)
+                var mean = p["mean"]!.GetValue<double>();
+                return new ScottPlot.Bar { Position = shown.Count - 1 - i, Value = mean, FillColor = mean < 0 ? Lowers : Raises, Size = 0.6 };
+            }).ToList();
+            var barPlot = plot.Add.Bars(bars);
+            barPlot.Horizontal = true;
+            var intervals = false;
+            for (var i = 0; i < shown.Count; i++)
             {
-                // ScottPlot draws symmetric error bars: show the wider side of the percentile interval.
-                bar.Error = Math.Max(Math.Abs(mean - ci[0]!.GetValue<double>()), Math.Abs(ci[1]!.GetValue<double>() - mean));
+                if (shown[i]["mean_ci"] is not JsonArray ci) continue;
+                intervals = true;
+                var (low, high, y) = (ci[0]!.GetValue<double>(), ci[1]!.GetValue<double>(), (double)(shown.Count - 1 - i));
+                foreach (var (x1, y1, x2, y2) in new[] { (low, y, high, y), (low, y - 0.15, low, y + 0.15), (high, y - 0.15, high, y + 0.15) })
+                {
+                    var line = plot.Add.Line(x1, y1, x2, y2);
+                    line.LineWidth = 1.5f;
+                    line.LineColor = ScottPlot.Colors.Black;
+                }
             }
-            bars.Add(bar);
+            plot.Axes.Left.SetTicks([.. Enumerable.Range(0, shown.Count).Select(i => (double)(shown.Count - 1 - i))],
+                [.. shown.Select(p => p["mediator"]!.GetValue<string>())]);
+            plot.Add.VerticalLine(0, 1, ScottPlot.Colors.Black);
+            var title = $"Natural indirect effect of {treatment} on {outcome} per unit ({contrast})";
+            plot.Title(title, 13);
+            longestLine = Math.Max(longestLine, (int)(1.2 * title.Length));
+            plot.XLabel(omitted.Count == 0
+                ? "NIE (mean over rows)"
+                : $"NIE (mean over rows)\nNot drawn, zero by the graph alone (no path {treatment} → mediator → {outcome}): {string.Join(", ", omitted)}", 11);
+            plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = $"raises {outcome}", FillColor = Raises });
+            plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = $"lowers {outcome}", FillColor = Lowers });
+            if (intervals && result["bootstrap"] is { } b)
+                plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = $"95% interval\n({b} resamples)", LineColor = ScottPlot.Colors.Black, LineWidth = 1.5f });
+            // Beside the axes, not over the bars.
+            plot.ShowLegend(ScottPlot.Edge.Right);
+            panels.Add((plot, Math.Max(1, shown.Count)));
         }
-        plot.Add.Bars(bars);
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, nie.Count).Select(i => (double)i).ToArray(), labels);
-        if (rotate)
-        {
-            plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
-            plot.Axes.Bottom.MinimumSize = 8 * labels.Max(l => l.Length);
-        }
-        plot.Title($"Natural indirect effect on {outcome} per unit");
-        plot.YLabel("NIE (mean over rows)");
-        plot.Add.HorizontalLine(0, 1, ScottPlot.Colors.Black);
-        plot.SavePng(path, Math.Max(640, 90 * nie.Count + 200), rotate ? 600 : 480);
+        // Wide enough for the longest line under a panel (about 7 px a character at 11 pt).
+        var width = Math.Max(900, 7 * longestLine + 40);
+        var heights = panels.Select(p => 150 + 46 * p.Bars).ToList();
+        var multiplot = new ScottPlot.Multiplot(panels[0].Plot);
+        foreach (var (plot, _) in panels.Skip(1)) ScottPlot.IMultiplotExtensions.AddPlot(multiplot, plot);
+        var total = heights.Sum();
+        var rows = new ScottPlot.MultiplotLayouts.DraggableRows();
+        rows.SetHeights(heights.Select(h => (float)h));
+        multiplot.Layout = rows;
+        ScottPlot.IMultiplotExtensions.SavePng(multiplot, path, width, total);
     }
 
     /// <summary>Effect magnitudes in [0, 1] per node and per edge, relative to the largest.</summary>
-    private sealed record Shades(double[] Node, Dictionary<(int, int), double> Edge);
+    public sealed record Shades(double[] Node, Dictionary<(int, int), double> Edge);
 
-    private static Shades Shading(CausalModel model, List<JsonObject> nie, List<JsonObject> effects)
+    public static Shades Shading(CausalModel model, List<JsonObject> nie, List<JsonObject> effects)
     {
         var g = model.Graph;
         var node = new double[g.Count];
@@ -109,53 +159,33 @@ public static class ReportWriter
         return "#" + string.Concat(rgb.Select(x => x.ToString("x2", CultureInfo.InvariantCulture)));
     }
 
-    private static string DagSvg(CausalModel model, Shades shades)
+    private const string DagCaption = "Mediators and edges shaded by |NIE| summed over treatments (darker = more of the effect flows there); treatment edges outside mediators by |NDE|.";
+
+    /// <summary>The fallback picture (no Graphviz): the layered layout of <see cref="DagPicture"/>.</summary>
+    public static string FallbackDagSvg(CausalModel model, Shades shades)
     {
         var g = model.Graph;
-        var levels = g.Levels();
-        const int boxW = 170, boxH = 44, gapX = 90, gapY = 36, margin = 30;
-        var pos = new (double X, double Y)[g.Count];
-        var tallest = levels.Max(l => l.Length);
-        for (var l = 0; l < levels.Length; l++)
-            for (var k = 0; k < levels[l].Length; k++)
-            {
-                var offset = (tallest - levels[l].Length) * (boxH + gapY) / 2.0;
-                pos[levels[l][k]] = (margin + l * (boxW + gapX), margin + offset + k * (boxH + gapY));
-            }
-        var width = margin * 2 + levels.Length * (boxW + gapX) - gapX;
-        var height = margin * 2 + tallest * (boxH + gapY) - gapY + 30;
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"13\">\n");
-        svg.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>\n");
-        svg.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        foreach (var ((p, c), shade) in shades.Edge)
-        {
-            var (x1, y1) = (pos[p].X + boxW, pos[p].Y + boxH / 2.0);
-            var (x2, y2) = (pos[c].X, pos[c].Y + boxH / 2.0);
-            if (pos[c].X <= pos[p].X) (x1, x2) = (pos[p].X + boxW / 2.0, pos[c].X + boxW / 2.0);
-            var stroke = Blend("#cccccc", "#d94801", shade);
-            svg.Append(CultureInfo.InvariantCulture, $"<path d=\"M {x1:0.#} {y1:0.#} C {(x1 + x2) / 2:0.#} {y1:0.#}, {(x1 + x2) / 2:0.#} {y2:0.#}, {x2:0.#} {y2:0.#}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{1.5 + 4 * shade:0.##}\" marker-end=\"url(#arrow)\"/>\n");
-        }
-        for (var v = 0; v < g.Count; v++)
-        {
-            var spec = model.Nodes[v];
-            var (x, y) = pos[v];
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{y}\" rx=\"8\" width=\"{boxW}\" height=\"{boxH}\" fill=\"{Fill(spec.Role, shades.Node[v])}\" stroke=\"#555\"/>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + boxW / 2.0}\" y=\"{y + 19}\" text-anchor=\"middle\" fill=\"{(shades.Node[v] > 0.6 && spec.Role == NodeRole.Mediator ? "#fff" : "#000")}\">{WebUtility.HtmlEncode(spec.Name)}</text>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + boxW / 2.0}\" y=\"{y + 35}\" text-anchor=\"middle\" font-size=\"10\" fill=\"{(shades.Node[v] > 0.6 && spec.Role == NodeRole.Mediator ? "#fff" : "#555")}\">{spec.Role.ToString().ToLowerInvariant()}</text>\n");
-        }
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{margin}\" y=\"{height - 10}\" font-size=\"11\" fill=\"#555\">Mediators and edges shaded by |NIE| summed over treatments (darker = more of the effect flows there); treatment edges outside mediators by |NDE|.</text>\n");
-        svg.Append("</svg>\n");
-        return svg.ToString();
+        var nodes = Enumerable.Range(0, g.Count).Select(v => new DagPicture.NodeStyle(
+            Fill(model.Nodes[v].Role, shades.Node[v]), g.Names[v], model.Nodes[v].Role.ToString().ToLowerInvariant(),
+            shades.Node[v] > 0.6 && model.Nodes[v].Role == NodeRole.Mediator)).ToList();
+        var layout = DagPicture.Layout(g, g.Names);
+        var styles = layout.Edges.Select(e => shades.Edge[(e.Parent, e.Child)])
+            .Select(s => (Blend("#cccccc", "#d94801", s), 1.5 + 4 * s)).ToList();
+        return DagPicture.Svg(layout, nodes, styles, DagCaption);
     }
 
     private static string DagDot(CausalModel model, Shades shades)
     {
         var g = model.Graph;
-        var dot = new StringBuilder("digraph causal_model {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fontname=\"sans-serif\"];\n");
         string Q(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var dot = new StringBuilder("digraph causal_model {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fontname=\"sans-serif\", fontsize=12];\n");
+        dot.Append(CultureInfo.InvariantCulture, $"  label={Q(DagCaption)}; labelloc=b; labeljust=l; fontname=\"sans-serif\"; fontsize=10;\n");
         for (var v = 0; v < g.Count; v++)
-            dot.Append(CultureInfo.InvariantCulture, $"  {Q(g.Names[v])} [fillcolor=\"{Fill(model.Nodes[v].Role, shades.Node[v])}\"];\n");
+        {
+            var light = shades.Node[v] > 0.6 && model.Nodes[v].Role == NodeRole.Mediator;
+            var label = g.Names[v].Replace("\\", "\\\\").Replace("\"", "\\\"") + "\\n" + model.Nodes[v].Role.ToString().ToLowerInvariant();
+            dot.Append(CultureInfo.InvariantCulture, $"  {Q(g.Names[v])} [label=\"{label}\", fillcolor=\"{Fill(model.Nodes[v].Role, shades.Node[v])}\"{(light ? ", fontcolor=white" : "")}];\n");
+        }
         foreach (var ((p, c), shade) in shades.Edge)
             dot.Append(CultureInfo.InvariantCulture, $"  {Q(g.Names[p])} -> {Q(g.Names[c])} [color=\"{Blend("#cccccc", "#d94801", shade)}\", penwidth={1 + 3 * shade:0.##}];\n");
         return dot.Append("}\n").ToString();

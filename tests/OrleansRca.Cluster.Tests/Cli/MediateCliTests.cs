@@ -148,6 +148,21 @@ public sealed class MediateCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Logs_are_quiet_by_default_and_verbose_adds_the_phases()
+    {
+        var quiet = await Mediate(F("model.json"), F("data.csv"));
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.Equal("", quiet.Stderr);
+
+        var verbose = await Mediate(F("model.json"), F("data.csv"), "--verbose");
+        Assert.Equal(0, verbose.ExitCode);
+        foreach (var phase in new[] { "data read into columns", "validated", "silo started", "analysis", "silo stopped" })
+            Assert.Contains($"timing: {phase}", verbose.Stderr, StringComparison.Ordinal);
+        // Standard output still holds exactly the one JSON document.
+        Assert.Equal(quiet.Json["nie"]!.ToJsonString(), verbose.Json["nie"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Bare_rca_prints_the_usage_and_a_typo_gets_a_suggestion()
     {
         var bare = await CliRunner.RunAsync();
