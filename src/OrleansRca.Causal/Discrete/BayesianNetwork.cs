@@ -86,7 +86,15 @@ public sealed class BayesianNetwork
         _index = index;
         TopologicalOrder = topo;
         StateCount = variables.Sum(v => v.Cardinality);
+        ParentLists = variables.Select(v => v.Parents).ToArray();
+        ChildLists = variables.Select(v => v.Children).ToArray();
     }
+
+    /// <summary>Each variable's parents (by index), for the shared graph algorithms of <see cref="Graphs.Dag"/>.</summary>
+    public IReadOnlyList<IReadOnlyList<int>> ParentLists { get; }
+
+    /// <summary>Each variable's children (by index).</summary>
+    public IReadOnlyList<IReadOnlyList<int>> ChildLists { get; }
 
     /// <summary>Name of the network (from the file; may be empty).</summary>
     public string Name { get; }
@@ -192,7 +200,8 @@ public sealed class BayesianNetwork
                 children[p].Add(v.Index);
         for (var i = 0; i < variables.Length; i++) variables[i].ChildIndices = [.. children[i]];
 
-        var topo = TopologicalSort(variables);
+        var topo = Graphs.Dag.TopologicalOrder(variables.Select(v => v.Parents).ToArray(), variables.Select(v => v.Children).ToArray(),
+            variables.Select(v => v.Name).ToArray(), "network");
         return new BayesianNetwork(name, variables, index, topo);
     }
 
@@ -241,37 +250,4 @@ public sealed class BayesianNetwork
     }
 
     private static string Format(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-
-    private static int[] TopologicalSort(DiscreteVariable[] vars)
-    {
-        // Kahn's algorithm, taking the lowest file index first so the order is deterministic.
-        var indeg = vars.Select(v => v.ParentIndices.Length).ToArray();
-        var ready = new PriorityQueue<int, int>();
-        for (var i = 0; i < vars.Length; i++)
-            if (indeg[i] == 0) ready.Enqueue(i, i);
-        var order = new List<int>(vars.Length);
-        while (ready.TryDequeue(out var i, out _))
-        {
-            order.Add(i);
-            foreach (var c in vars[i].ChildIndices)
-                if (--indeg[c] == 0) ready.Enqueue(c, c);
-        }
-        if (order.Count == vars.Length)
-            return [.. order];
-
-        // Name one cycle: walk parents among the unsorted nodes until a node repeats.
-        var left = new HashSet<int>(Enumerable.Range(0, vars.Length).Where(i => indeg[i] > 0));
-        var path = new List<int>();
-        var pos = new Dictionary<int, int>();
-        var cur = left.First();
-        while (!pos.ContainsKey(cur))
-        {
-            pos[cur] = path.Count;
-            path.Add(cur);
-            cur = vars[cur].ParentIndices.First(left.Contains);
-        }
-        var cycle = path.Skip(pos[cur]).Reverse().Select(i => vars[i].Name).ToList();
-        cycle.Add(cycle[0]);
-        throw new InputException($"the network has a cycle: {string.Join(" -> ", cycle)}");
-    }
 }

@@ -325,43 +325,11 @@ public sealed class ExactInference
     /// <summary>Strict ancestors of j with non-normalised rows, in the graph without the edges into i.</summary>
     private int[] DeficientAncestors(int j, int i)
     {
-        var seen = new bool[_net.Count];
-        var stack = new Stack<int>();
-        stack.Push(j);
-        seen[j] = true;
-        var found = new List<int>();
-        while (stack.Count > 0)
-        {
-            var v = stack.Pop();
-            if (v == i) continue; // surgery: X_i has no parents
-            foreach (var p in _net.Variables[v].ParentIndices)
-            {
-                if (seen[p]) continue;
-                seen[p] = true;
-                if (_deficient[p] && p != i) found.Add(p);
-                stack.Push(p);
-            }
-        }
-        found.Sort();
-        return [.. found];
+        // Surgery: X_i has no parents, so the walk up never passes through it.
+        var parents = _net.ParentLists.Select((p, v) => v == i ? [] : p).ToArray();
+        var seen = Graphs.Dag.Reach(parents[j], parents);
+        return Enumerable.Range(0, _net.Count).Where(p => seen[p] && _deficient[p] && p != i && p != j).ToArray();
     }
 
-    private List<int> Descendants(int i)
-    {
-        var seen = new bool[_net.Count];
-        var result = new List<int>();
-        var stack = new Stack<int>();
-        stack.Push(i);
-        while (stack.Count > 0)
-        {
-            foreach (var c in _net.Variables[stack.Pop()].ChildIndices)
-            {
-                if (seen[c]) continue;
-                seen[c] = true;
-                result.Add(c);
-                stack.Push(c);
-            }
-        }
-        return result;
-    }
+    private int[] Descendants(int i) => Graphs.Dag.Strict(i, _net.ChildLists);
 }

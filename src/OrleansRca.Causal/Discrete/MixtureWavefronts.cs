@@ -42,36 +42,10 @@ public static class MixtureWavefronts
     /// The nodes by level: level 0 holds the roots, level L the nodes whose longest path from a root has L
     /// edges. Every parent sits in an earlier level; each level lists its nodes in topological order.
     /// </summary>
-    public static int[][] Levels(BayesianNetwork network)
-    {
-        var level = new int[network.Count];
-        var depth = 0;
-        foreach (var j in network.TopologicalOrder)
-        {
-            foreach (var p in network.Variables[j].Parents) level[j] = Math.Max(level[j], level[p] + 1);
-            depth = Math.Max(depth, level[j] + 1);
-        }
-        var levels = new List<int>[depth];
-        for (var l = 0; l < depth; l++) levels[l] = [];
-        foreach (var j in network.TopologicalOrder) levels[level[j]].Add(j);
-        return levels.Select(l => l.ToArray()).ToArray();
-    }
+    public static int[][] Levels(BayesianNetwork network) => Graphs.Dag.Levels(network.TopologicalOrder, network.ParentLists);
 
     /// <summary>The strict ancestors of <paramref name="node"/>, ascending.</summary>
-    public static int[] Ancestors(BayesianNetwork network, int node)
-    {
-        var seen = new bool[network.Count];
-        var stack = new Stack<int>();
-        stack.Push(node);
-        while (stack.Count > 0)
-            foreach (var p in network.Variables[stack.Pop()].Parents)
-                if (!seen[p])
-                {
-                    seen[p] = true;
-                    stack.Push(p);
-                }
-        return Enumerable.Range(0, network.Count).Where(i => seen[i]).ToArray();
-    }
+    public static int[] Ancestors(BayesianNetwork network, int node) => Graphs.Dag.Strict(node, network.ParentLists);
 
     /// <summary>
     /// Node <paramref name="node"/>'s proportions pi_{node, .} (in its state order), given the proportions of

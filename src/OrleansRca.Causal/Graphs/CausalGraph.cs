@@ -62,45 +62,8 @@ public sealed class CausalGraph
             edgeCount++;
         }
 
-        var order = SortTopologically(names, parents, children);
+        var order = Dag.TopologicalOrder(parents, children, names, "graph");
         return new CausalGraph(names, index, parents.Select(l => l.ToArray()).ToArray(), children.Select(l => l.ToArray()).ToArray(), order, edgeCount);
-    }
-
-    // Kahn's algorithm with a min-heap on the index: deterministic order, and on failure the
-    // remaining nodes contain a cycle that we extract and name.
-    private static int[] SortTopologically(IReadOnlyList<string> names, List<int>[] parents, List<int>[] children)
-    {
-        var n = names.Count;
-        var inDegree = new int[n];
-        for (var i = 0; i < n; i++) inDegree[i] = parents[i].Count;
-        var ready = new PriorityQueue<int, int>();
-        for (var i = 0; i < n; i++) if (inDegree[i] == 0) ready.Enqueue(i, i);
-        var order = new List<int>(n);
-        while (ready.TryDequeue(out var v, out _))
-        {
-            order.Add(v);
-            foreach (var c in children[v])
-                if (--inDegree[c] == 0) ready.Enqueue(c, c);
-        }
-        if (order.Count == n) return [.. order];
-
-        // Walk parents among the unsorted nodes until a node repeats: that walk is a cycle.
-        var start = Enumerable.Range(0, n).First(i => inDegree[i] > 0);
-        var path = new List<int>();
-        var position = new Dictionary<int, int>();
-        var current = start;
-        while (!position.ContainsKey(current))
-        {
-            position[current] = path.Count;
-            path.Add(current);
-            current = parents[current].First(p => inDegree[p] > 0);
-        }
-        var loop = path.Skip(position[current]).Reverse().ToList();
-        // Start at the lowest-index node so the message is the same however the walk began.
-        var first = loop.IndexOf(loop.Min());
-        var cycle = loop.Skip(first).Concat(loop.Take(first)).Select(i => names[i]).ToList();
-        cycle.Add(cycle[0]);
-        throw new InputException($"the graph has a cycle: {string.Join(" -> ", cycle)}");
     }
 
     public bool TryGetIndex(string name, out int index) => _index.TryGetValue(name, out index);
@@ -111,39 +74,14 @@ public sealed class CausalGraph
     public bool IsRoot(int node) => Parents[node].Length == 0;
 
     /// <summary>All nodes reachable from <paramref name="sources"/> along edges (including the sources), not entering <paramref name="blocked"/>.</summary>
-    public bool[] Descendants(IEnumerable<int> sources, ISet<int>? blocked = null) => Reach(sources, Children, blocked);
+    public bool[] Descendants(IEnumerable<int> sources, ISet<int>? blocked = null) => Dag.Reach(sources, Children, blocked is null ? null : blocked.Contains);
 
     /// <summary>All nodes from which <paramref name="targets"/> can be reached (including the targets), not passing through <paramref name="blocked"/>.</summary>
-    public bool[] Ancestors(IEnumerable<int> targets, ISet<int>? blocked = null) => Reach(targets, Parents, blocked);
-
-    private bool[] Reach(IEnumerable<int> starts, IReadOnlyList<int[]> next, ISet<int>? blocked)
-    {
-        var mark = new bool[Count];
-        var stack = new Stack<int>();
-        foreach (var s in starts) if (!mark[s]) { mark[s] = true; stack.Push(s); }
-        while (stack.Count > 0)
-        {
-            var v = stack.Pop();
-            foreach (var w in next[v])
-            {
-                if (mark[w] || (blocked is not null && blocked.Contains(w))) continue;
-                mark[w] = true;
-                stack.Push(w);
-            }
-        }
-        return mark;
-    }
+    public bool[] Ancestors(IEnumerable<int> targets, ISet<int>? blocked = null) => Dag.Reach(targets, Parents, blocked is null ? null : blocked.Contains);
 
     /// <summary>The marked nodes in topological order: a subgraph cut ready for propagation.</summary>
     public int[] InTopologicalOrder(bool[] mark) => TopologicalOrder.Where(v => mark[v]).ToArray();
 
     /// <summary>Nodes grouped by longest distance from a root: each level depends only on earlier levels.</summary>
-    public int[][] Levels()
-    {
-        var level = new int[Count];
-        foreach (var v in TopologicalOrder)
-            foreach (var p in Parents[v])
-                level[v] = Math.Max(level[v], level[p] + 1);
-        return TopologicalOrder.GroupBy(v => level[v]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
-    }
+    public int[][] Levels() => Dag.Levels(TopologicalOrder, Parents);
 }
