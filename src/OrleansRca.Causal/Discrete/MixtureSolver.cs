@@ -327,7 +327,7 @@ public static class MixtureSolver
             return best;
         }
 
-        /// <summary>Lawson-Hanson active-set NNLS on the normal equations, over the allowed columns.</summary>
+        /// <summary>Lawson-Hanson active-set NNLS over the allowed columns: the gradient from A'WA and A'Wb, each sub-problem by QR.</summary>
         private double[] Nnls(List<int> allowed)
         {
             var x = new double[_k];
@@ -369,44 +369,28 @@ public static class MixtureSolver
             return x;
         }
 
-        /// <summary>Unconstrained weighted least squares on a support, by Cholesky; null when singular.</summary>
+        /// <summary>
+        /// Unconstrained weighted least squares on a support: MathNet's Householder QR of the weighted columns
+        /// W^(1/2) A_S, not the normal equations, whose condition number is the square of this one (rare states
+        /// carry weights m / p up to 2m). Null when the columns are (nearly) dependent: a support holding every
+        /// state the network can take is rank deficient, since the columns of A = I - a 1' sum to a multiple of a.
+        /// </summary>
         private double[]? LeastSquares(ReadOnlySpan<int> support)
         {
             var n = support.Length;
-            var l = new double[n, n];
-            var y = new double[n];
-            for (var i = 0; i < n; i++)
+            var design = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(_k, n);
+            var rhs = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(_k);
+            for (var r = 0; r < _k; r++)
             {
-                for (var j = 0; j <= i; j++)
-                {
-                    var s = _g[support[i], support[j]];
-                    for (var t = 0; t < j; t++) s -= l[i, t] * l[j, t];
-                    if (i == j)
-                    {
-                        // Relative pivot test: a support containing every state the network can take is rank deficient.
-                        if (s <= 1e-12 * _g[support[i], support[i]]) return null;
-                        l[i, i] = Math.Sqrt(s);
-                    }
-                    else
-                    {
-                        l[i, j] = s / l[j, j];
-                    }
-                }
+                var root = Math.Sqrt(_w[r]);
+                rhs[r] = root * _b[r];
+                for (var t = 0; t < n; t++) design[r, t] = root * ((r == support[t] ? 1 : 0) - _a[r]);
             }
-            for (var i = 0; i < n; i++)
-            {
-                var s = _h[support[i]];
-                for (var t = 0; t < i; t++) s -= l[i, t] * y[t];
-                y[i] = s / l[i, i];
-            }
-            var z = new double[n];
-            for (var i = n - 1; i >= 0; i--)
-            {
-                var s = y[i];
-                for (var t = i + 1; t < n; t++) s -= l[t, i] * z[t];
-                z[i] = s / l[i, i];
-            }
-            return z;
+            var qr = design.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+            // Relative pivot test on R (1e-6 here is the 1e-12 the normal equations' pivots were held to).
+            for (var t = 0; t < n; t++)
+                if (Math.Abs(qr.R[t, t]) <= 1e-6 * design.Column(t).L2Norm()) return null;
+            return [.. qr.Solve(rhs)];
         }
 
         /// <summary>Weighted residual sum of squares of x.</summary>

@@ -62,6 +62,8 @@ public static class LeastSquares
 
     // Cholesky of the correlation matrix, column by column: the k-th squared pivot is the share of
     // parent k's variance not explained by the earlier parents (1 − R²), so a tiny pivot names k.
+    // Written out rather than MathNet's Cholesky because that one only throws on a non-positive pivot:
+    // it neither applies a tolerance nor says which parent failed, and the message must name it.
     private static void CheckCollinearity(string node, IReadOnlyList<string> names, Matrix<double> gram)
     {
         var p = gram.RowCount;
