@@ -181,9 +181,10 @@ public sealed partial class AnalysisOrchestratorGrain(
         {
             // Cancelled: CancelAsync has recorded it.
         }
-        catch (Exception e) when (deactivating.IsCancellationRequested || IsSiloLoss(e))
+        catch (Exception e) when (deactivating.IsCancellationRequested || IsSiloLoss(e) || e is OperationCanceledException)
         {
-            // Deactivating, or a silo going away under a piece (this one or a worker's): not the analysis'
+            // Deactivating, or a silo going away under a piece (this one or a worker's), or the runtime
+            // cancelling a call while membership changes (not our cancel: that was caught above): not the analysis'
             // fault. The state still says running, so it resumes: here in a moment if this activation lives
             // on, else by the reminder or the next call on a live silo.
             LogInterrupted(Id);

@@ -36,7 +36,9 @@ public static class TransientClusterCalls
     public static bool IsTransient(Exception e) => e switch
     {
         // OrleansException covers SiloUnavailableException, OrleansMessageRejectionException, storage hiccups.
-        OrleansException or ConnectionFailedException or TimeoutException => true,
+        // A cancellation the caller did not ask for (RetryAsync checks its token): the directory cancels lookups
+        // while it hands ranges over after a silo died.
+        OrleansException or ConnectionFailedException or TimeoutException or OperationCanceledException => true,
         AggregateException a => a.InnerExceptions.All(IsTransient),
         _ => false,
     };

@@ -88,7 +88,10 @@ public sealed class WorkflowContext(
         }
     }
 
+    /// <summary>
+    /// Failures of the cluster, not of the piece. A cancellation we did not ask for (callers check their own
+    /// token) is one too: the grain directory cancels lookups while it hands ranges over after a silo died.
+    /// </summary>
     public static bool IsTransient(Exception e) =>
-        e is OrleansException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException
-        || (e is OperationCanceledException && e.InnerException is not null);
+        e is OrleansException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException or OperationCanceledException;
 }
