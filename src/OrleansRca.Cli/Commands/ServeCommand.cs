@@ -34,12 +34,13 @@ public static class ServeCommand
         {
             var configured = ServeOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
             T Flag<T>(Option<T> option, T fallback) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fallback;
+            var connectionString = Flag(connection, configured.Connection);
             var options = configured with
             {
                 Urls = Flag(urls, configured.Urls),
                 // A connection string, from the flag or the environment, means the PostgreSQL cluster unless --clustering says otherwise.
-                Clustering = Flag(clustering, Flag(connection, configured.Connection) is { Length: > 0 } ? ClusteringModes.AdoNet : configured.Clustering),
-                Connection = Flag(connection, configured.Connection),
+                Clustering = Flag(clustering, connectionString is { Length: > 0 } ? ClusteringModes.AdoNet : configured.Clustering),
+                Connection = connectionString,
                 SiloPort = Flag(siloPort, configured.SiloPort),
                 GatewayPort = Flag(gatewayPort, configured.GatewayPort),
                 ClusterId = Flag(clusterId, configured.ClusterId),

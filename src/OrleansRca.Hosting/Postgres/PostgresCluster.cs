@@ -51,9 +51,13 @@ public static class PostgresCluster
     /// </summary>
     public static void AddPostgres(IServiceCollection services, ServeOptions options)
     {
-        services.TryAddSingleton(_ => NpgsqlDataSource.Create(WithPoolDefaults(options.Connection!)));
+        AddDataSource(services, options);
         services.AddHostedService<PostgresSchema.Initializer>();
     }
+
+    /// <summary>The process' one data source (schema, datasets); registered by whichever of the two callers runs first.</summary>
+    private static void AddDataSource(IServiceCollection services, ServeOptions options) =>
+        services.TryAddSingleton(_ => NpgsqlDataSource.Create(WithPoolDefaults(options.Connection!)));
 
     public static ISiloBuilder UsePostgresCluster(this ISiloBuilder silo, ServeOptions options)
     {
@@ -61,7 +65,7 @@ public static class PostgresCluster
         silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = connection; });
         silo.AddAdoNetGrainStorage(RcaStorage.Name, o => { o.Invariant = Invariant; o.ConnectionString = connection; });
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connection; });
-        silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connection));
+        AddDataSource(silo.Services, options);
         silo.Services.AddSingleton<IDatasetStore>(sp => new PostgresDatasetStore(sp.GetRequiredService<NpgsqlDataSource>()));
 
         var advertised = AdvertisedAddress(options.AdvertisedAddress);

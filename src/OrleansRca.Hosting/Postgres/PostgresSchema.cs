@@ -96,7 +96,7 @@ public static partial class PostgresSchema
                 }
                 catch (Exception e) when (e is NpgsqlException or PostgresException)
                 {
-                    throw new ClusterStorageException($"cannot prepare the PostgreSQL schema ({database.ConnectionString.Split(';').FirstOrDefault(p => p.StartsWith("Host", StringComparison.OrdinalIgnoreCase)) ?? "no host"}): {e.Message}", e);
+                    throw new ClusterStorageException($"cannot prepare the PostgreSQL schema (host {new NpgsqlConnectionStringBuilder(database.ConnectionString).Host ?? "not set"}): {e.Message}", e);
                 }
             }
         }
