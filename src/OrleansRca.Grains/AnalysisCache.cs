@@ -4,7 +4,7 @@ using OrleansRca.Causal;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.Models;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Grains.Workflows;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Grains;
@@ -36,22 +36,15 @@ public sealed class DiscreteCache : IDisposable
     public int Count => _entries.Count;
 
     /// <summary>The parsed request (a <see cref="MarginalsRequest"/> or a <see cref="DisentanglementRequest"/>), fetched from the orchestrator the first time this silo needs it.</summary>
-    public Task<object> GetRequestAsync(string analysisId) =>
+    public Task<DiscreteRequest> GetRequestAsync(string analysisId) =>
         Touch(analysisId).Request.GetOrStart(() => LoadRequestAsync(analysisId));
 
     /// <summary>The parsed request, built from <paramref name="spec"/> (in a compute slot) unless this silo already has it.</summary>
-    public Task<object> GetRequestAsync(string analysisId, DiscreteSpec spec) =>
+    public Task<DiscreteRequest> GetRequestAsync(string analysisId, DiscreteSpec spec) =>
         Touch(analysisId).Request.GetOrStart(() => _compute.ComputeAsync(() => AnalysisRequests.ToDiscrete(spec)));
 
     /// <summary>The network of the analysis.</summary>
-    public async Task<BayesianNetwork> GetNetworkAsync(string analysisId) => NetworkOf(await GetRequestAsync(analysisId).ConfigureAwait(false));
-
-    public static BayesianNetwork NetworkOf(object request) => request switch
-    {
-        MarginalsRequest m => m.Network,
-        DisentanglementRequest d => d.Network,
-        _ => throw new InvalidOperationException($"not a discrete request: {request.GetType().Name}"),
-    };
+    public async Task<BayesianNetwork> GetNetworkAsync(string analysisId) => (await GetRequestAsync(analysisId).ConfigureAwait(false)).Network;
 
     /// <summary>
     /// Runs <paramref name="work"/> on an exact-inference engine of the analysis' network, in a compute slot.
@@ -88,7 +81,7 @@ public sealed class DiscreteCache : IDisposable
 
     public void Dispose() => _entries.Dispose();
 
-    private async Task<object> LoadRequestAsync(string analysisId)
+    private async Task<DiscreteRequest> LoadRequestAsync(string analysisId)
     {
         // Off any grain's scheduler: the task is shared by every grain of the analysis on this silo.
         var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync()).ConfigureAwait(false);
@@ -100,7 +93,7 @@ public sealed class DiscreteCache : IDisposable
 
     private sealed class Entry
     {
-        public readonly OnceSlot<object> Request = new();
+        public readonly OnceSlot<DiscreteRequest> Request = new();
         public readonly OnceSlot<InterventionalMarginals> Oracle = new();
         public readonly ConcurrentBag<ExactInference> Engines = [];
     }

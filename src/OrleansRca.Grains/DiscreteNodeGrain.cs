@@ -1,7 +1,7 @@
 using Orleans.Placement;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Requests;
 

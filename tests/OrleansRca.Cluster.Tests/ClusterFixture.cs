@@ -6,7 +6,7 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Grains;
 using OrleansRca.Grains.Workflows;
 using OrleansRca.Grains.Requests;

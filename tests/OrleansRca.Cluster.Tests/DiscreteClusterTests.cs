@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Hosting;
 
 namespace OrleansRca.Cluster.Tests;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using OrleansRca.Abstractions;
 using OrleansRca.Hosting;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Cluster.Tests;
 
@@ -92,7 +93,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
         })) + "\n";
         var model = JsonNode.Parse("""{"nodes":[{"name":"a"},{"name":"b"}],"edges":[["a","b"]]}""")!.AsObject();
         var request = new JsonObject { ["model"] = model, ["normal"] = Rows(300, 0), ["anomalies"] = Rows(4, 3), ["target"] = "b" };
-        var core = OrleansRca.Causal.RootCause.LocalizationJson.ToJson(OrleansRca.Causal.RootCause.Localizer.Run(
+        var core = LocalizationJson.ToJson(OrleansRca.Causal.RootCause.Localizer.Run(
             OrleansRca.Causal.RootCause.LocalizationData.Parse(OrleansRca.Causal.Models.ModelFile.FromJson(model), (string)request["normal"]!, (string)request["anomalies"]!,
                 OrleansRca.Causal.Data.MissingPolicy.Error), new OrleansRca.Causal.RootCause.LocalizeOptions { Target = "b" }));
 

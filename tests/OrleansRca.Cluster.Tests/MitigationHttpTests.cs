@@ -6,6 +6,7 @@ using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.RootCause;
 using OrleansRca.Causal.Synthetic;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Cluster.Tests;
 

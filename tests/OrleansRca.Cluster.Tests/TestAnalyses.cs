@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Cluster.Tests;
 

@@ -45,6 +45,11 @@ public sealed class ExactInference
     private readonly Plan?[] _plans;
     private double[][]? _baseMarginals;
 
+    /// <summary>Builds the junction tree once: a network too wide for exact inference is bad input, found before any work.</summary>
+    /// <exception cref="InputException">The network's treewidth needs a clique table above <paramref name="maxCliqueEntries"/>.</exception>
+    public static void EnsureFits(BayesianNetwork network, long maxCliqueEntries = DefaultMaxCliqueEntries) =>
+        JunctionTree.Build(network, maxCliqueEntries);
+
     /// <summary>Compiles the junction tree and calibrates the observational network.</summary>
     /// <exception cref="InputException">The network's treewidth needs a clique table above <paramref name="maxCliqueEntries"/>.</exception>
     public ExactInference(BayesianNetwork network, long maxCliqueEntries = DefaultMaxCliqueEntries)

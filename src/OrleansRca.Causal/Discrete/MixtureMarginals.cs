@@ -118,7 +118,7 @@ public sealed class MixtureMarginals
         long? samples = null;
         if (obj["samples"] is { } s)
         {
-            if (s is not JsonValue sv || !Requests.RequestJson.TryGetNumber(sv, out var m) || !double.IsFinite(m) || m < 1 || m != Math.Floor(m) || m > 1e18)
+            if (s is not JsonValue sv || !DocumentJson.TryGetNumber(sv, out var m) || !double.IsFinite(m) || m < 1 || m != Math.Floor(m) || m > 1e18)
                 throw new InputException($"'samples' must be a positive whole number of rows, not {s.ToJsonString()}");
             samples = (long)m;
         }
@@ -138,7 +138,7 @@ public sealed class MixtureMarginals
                 var k = v.StateIndex(stateName);
                 if (k < 0)
                     throw new InputException($"node '{nodeName}' has no state '{stateName}' (states: {string.Join(", ", v.States)})");
-                if (p is not JsonValue pv || !Requests.RequestJson.TryGetNumber(pv, out var prob))
+                if (p is not JsonValue pv || !DocumentJson.TryGetNumber(pv, out var prob))
                     throw new InputException($"node '{nodeName}', state '{stateName}': {p?.ToJsonString() ?? "null"} is not a probability");
                 values[v.StateOffset + k] = prob;
                 seen[v.StateOffset + k] = true;

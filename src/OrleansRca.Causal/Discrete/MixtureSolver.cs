@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json.Nodes;
 
 namespace OrleansRca.Causal.Discrete;
 
@@ -46,20 +45,6 @@ public sealed class MixtureSolution
     /// <summary>Every (node, state) with its proportion, in network order.</summary>
     public IReadOnlyList<MixtureProportion> Proportions =>
         Network.Variables.SelectMany(v => v.States.Select((s, k) => new MixtureProportion(v.Name, s, Pi[v.StateOffset + k]))).ToList();
-
-    /// <summary>The contract's JSON: <c>{"pi_phi", "proportions":[{"node","state","pi"}]}</c> (plus "method").</summary>
-    public JsonObject ToJson()
-    {
-        var list = new JsonArray();
-        foreach (var p in Proportions)
-            list.Add(new JsonObject { ["node"] = p.Node, ["state"] = p.State, ["pi"] = p.Pi });
-        return new JsonObject
-        {
-            ["pi_phi"] = PiPhi,
-            ["proportions"] = list,
-            ["method"] = Method.ToString().ToLowerInvariant(),
-        };
-    }
 }
 
 /// <summary>

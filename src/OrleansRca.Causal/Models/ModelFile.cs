@@ -137,7 +137,7 @@ public static class ModelFile
 
     private static double Number(JsonNode? node, string what, string source)
     {
-        if (Requests.RequestJson.TryGetNumber(node, out var d) && double.IsFinite(d)) return d;
+        if (DocumentJson.TryGetNumber(node, out var d) && double.IsFinite(d)) return d;
         throw new InputException($"{source}: {what} must be a finite number");
     }
 

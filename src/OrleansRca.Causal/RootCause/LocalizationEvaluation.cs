@@ -107,7 +107,7 @@ public static class LocalizationEvaluation
         var issues = Directory.GetDirectories(folder).Where(d => File.Exists(Path.Combine(d, "truth.json")))
             .OrderBy(d => d, StringComparer.Ordinal).ToList();
         if (issues.Count == 0) throw new InputException($"'{folder}' has no issue folders with a truth.json");
-        var truths = issues.Select(d => (Dir: d, Truth: RequestJsonTruth(Path.Combine(d, "truth.json")))).ToList();
+        var truths = issues.Select(d => (Dir: d, Truth: ReadTruth(Path.Combine(d, "truth.json")))).ToList();
         var reports = new List<PetShopReport>();
         foreach (var metric in truths.Select(t => t.Truth.Metric).Distinct().OrderBy(m => m == "latency" ? 0 : 1))
         {
@@ -207,11 +207,12 @@ public static class LocalizationEvaluation
 
     private sealed record Truth(string Metric, string Target, string RootCause);
 
-    private static Truth RequestJsonTruth(string path)
+    private static Truth ReadTruth(string path)
     {
-        var o = Requests.RequestJson.ParseObject(File.ReadAllText(path), $"truth file '{path}'");
-        return new Truth(Requests.RequestJson.RequiredString(o, "metric"), Requests.RequestJson.RequiredString(o, "target"),
-            Requests.RequestJson.RequiredString(o, "root_cause"));
+        var what = $"truth file '{path}'";
+        var o = DocumentJson.ParseObject(File.ReadAllText(path), what);
+        return new Truth(DocumentJson.RequiredString(o, "metric", what), DocumentJson.RequiredString(o, "target", what),
+            DocumentJson.RequiredString(o, "root_cause", what));
     }
 
     // ---------------------------------------------------------------- DoWhy microservice

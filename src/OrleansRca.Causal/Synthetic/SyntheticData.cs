@@ -29,7 +29,7 @@ public static class SyntheticData
             if (spec is not JsonObject o) throw new InputException($"the noise of '{name}' must be an object");
             double Get(string field, double fallback) =>
                 o[field] is null ? fallback
-                : Requests.RequestJson.TryGetNumber(o[field], out var x) ? x
+                : DocumentJson.TryGetNumber(o[field], out var x) ? x
                 : throw new InputException($"the noise of '{name}': '{field}' must be a number");
             var kind = o["distribution"]?.GetValue<string>() ?? "normal";
             result[v] = kind switch

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Cli.Output;
 using Spectre.Console;
 
@@ -40,7 +40,7 @@ public static class DisentangleCommand
                 ["mixture"] = RequestJson.ParseObject(MediateCommand.ReadText(mixturePath, "mixture file"), $"mixture file '{mixturePath}'"),
                 ["method"] = parse.GetValue(method),
             };
-            var result = await Analyses.RunWithProgressAsync(DiscreteRequests.Disentanglement, request, parse.GetValue(cluster), token);
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Disentanglement, request, parse.GetValue(cluster), token);
             if (json) CliExit.WriteJson(result);
             else WriteTable(result);
             return CliExit.Ok;

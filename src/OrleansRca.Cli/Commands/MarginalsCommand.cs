@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Cli.Output;
 using Spectre.Console;
 
@@ -29,7 +29,7 @@ public static class MarginalsCommand
             var json = CommonOptions.IsJson(parse.GetValue(format)!);
             var request = new JsonObject { ["network"] = MediateCommand.ReadText(parse.GetValue(network)!, "network file") };
             if (parse.GetValue(intervention) is { } spec) request["do"] = spec;
-            var result = await Analyses.RunWithProgressAsync(DiscreteRequests.Marginals, request, parse.GetValue(cluster), token);
+            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Marginals, request, parse.GetValue(cluster), token);
             if (json) CliExit.WriteJson(result);
             else WriteTable(result);
             return CliExit.Ok;

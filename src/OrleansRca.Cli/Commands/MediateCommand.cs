@@ -2,7 +2,7 @@ using OrleansRca.Abstractions;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Cli.Output;
 using Spectre.Console;
 

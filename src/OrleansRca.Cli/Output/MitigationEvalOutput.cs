@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mitigation;
 using Spectre.Console;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Cli.Output;
 

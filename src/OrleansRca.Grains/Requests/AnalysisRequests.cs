@@ -5,7 +5,7 @@ using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Discrete;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 using OrleansRca.Causal.RootCause;
 using OrleansRca.Grains.Datasets;
 
@@ -76,7 +76,7 @@ public static class AnalysisRequests
                 var cost = body["cost"] switch
                 {
                     null => "sd",
-                    JsonObject o => string.Join(",", o.Select(kv => $"{kv.Key}={(RequestJson.TryGetNumber(kv.Value, out var c) ? c.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : throw new InputException($"cost: the scale of '{kv.Key}' must be a number"))}")),
+                    JsonObject o => string.Join(",", o.Select(kv => $"{kv.Key}={(DocumentJson.TryGetNumber(kv.Value, out var c) ? c.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : throw new InputException($"cost: the scale of '{kv.Key}' must be a number"))}")),
                     _ => RequestJson.OptionalString(body, "cost") ?? "sd",
                 };
                 var normal = await DataAsync(body, "normal", intake, cancellationToken).ConfigureAwait(false);
@@ -98,7 +98,7 @@ public static class AnalysisRequests
             }
             case AnalysisKinds.Marginals:
             {
-                var parsed = (MarginalsRequest)DiscreteRequests.ParseAndValidate(kind, body);
+                DiscreteRequests.ParseAndValidate(kind, body); // checked now, before any grain
                 return new DiscreteSpec(kind, RequestJson.RequiredString(body, "network"), RequestJson.OptionalString(body, "do"), null, null, null);
             }
             case AnalysisKinds.Disentanglement:
@@ -243,7 +243,7 @@ public static class AnalysisRequests
     }
 
     /// <summary>The core's discrete request (a <see cref="MarginalsRequest"/> or a <see cref="DisentanglementRequest"/>), validated.</summary>
-    public static object ToDiscrete(DiscreteSpec spec)
+    public static DiscreteRequest ToDiscrete(DiscreteSpec spec)
     {
         var body = new JsonObject { ["network"] = spec.NetworkBif };
         if (spec.Do is not null) body["do"] = spec.Do;

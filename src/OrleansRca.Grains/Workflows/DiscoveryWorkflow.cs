@@ -1,6 +1,6 @@
 using OrleansRca.Abstractions;
 using OrleansRca.Causal.Discovery;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains.Workflows;
 

@@ -1,6 +1,7 @@
 using OrleansRca.Abstractions;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Grains.Workflows;
 

@@ -1,5 +1,6 @@
 using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Grains.Workflows;
 

@@ -1,7 +1,8 @@
 using OrleansRca.Abstractions;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Grains.Workflows;
 

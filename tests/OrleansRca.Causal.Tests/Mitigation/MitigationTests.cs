@@ -4,6 +4,7 @@ using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
 using OrleansRca.Causal.Synthetic;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Causal.Tests.Mitigation;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Requests;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Causal.Tests.Models;
 
@@ -14,9 +14,9 @@ public sealed class JsonNumberTests
         foreach (var o in new[] { built, parsed })
         {
             Assert.Equal(60, RequestJson.OptionalInt(o, "i"));
-            Assert.True(RequestJson.TryGetNumber(o["l"], out var l) && l == 1e6);
+            Assert.True(DocumentJson.TryGetNumber(o["l"], out var l) && l == 1e6);
             Assert.Equal(0.5, RequestJson.OptionalNumber(o, "d"));
-            Assert.False(RequestJson.TryGetNumber(o["s"], out _));
+            Assert.False(DocumentJson.TryGetNumber(o["s"], out _));
         }
     }
 }

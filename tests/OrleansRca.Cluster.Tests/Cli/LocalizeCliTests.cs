@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
+using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Cluster.Tests.Cli;
 

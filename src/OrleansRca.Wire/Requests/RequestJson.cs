@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace OrleansRca.Causal.Requests;
+namespace OrleansRca.Wire.Requests;
 
 /// <summary>
 /// Typed reads of an analysis request body (contract section 6: the CLI verb's inputs, files
@@ -10,17 +9,7 @@ namespace OrleansRca.Causal.Requests;
 /// </summary>
 public static class RequestJson
 {
-    public static JsonObject ParseObject(string json, string what = "request body")
-    {
-        try
-        {
-            return JsonNode.Parse(json) as JsonObject ?? throw new InputException($"the {what} must be a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new InputException($"the {what} is not valid JSON: {e.Message}");
-        }
-    }
+    public static JsonObject ParseObject(string json, string what = "request body") => DocumentJson.ParseObject(json, what);
 
     public static JsonObject RequiredObject(JsonObject body, string field) =>
         body[field] as JsonObject ?? throw new InputException(body[field] is null ? $"the request has no '{field}'" : $"'{field}' must be a JSON object");
@@ -51,24 +40,13 @@ public static class RequestJson
         }
     }
 
-    /// <summary>
-    /// Reads a JSON number whatever backs the node: parsed text holds a JsonElement, a node built in
-    /// code holds an int, long or double, and <c>GetValue&lt;double&gt;</c> converts only some of those.
-    /// </summary>
-    public static bool TryGetNumber(JsonNode? node, out double value)
-    {
-        value = 0;
-        return node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
-            && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
-    }
-
     public static double? OptionalNumber(JsonObject body, string field)
     {
         var node = body[field];
         if (node is null) return null;
         if (node is JsonValue v)
         {
-            if (TryGetNumber(v, out var number)) return number;
+            if (DocumentJson.TryGetNumber(v, out var number)) return number;
             if (v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
         }
         throw new InputException($"'{field}' must be a number");

@@ -4,7 +4,7 @@ using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
 
-namespace OrleansRca.Causal.Requests;
+namespace OrleansRca.Wire.Requests;
 
 /// <summary>
 /// A mediation analysis as the HTTP body and the cluster carry it: <c>model</c> (object), <c>data</c>

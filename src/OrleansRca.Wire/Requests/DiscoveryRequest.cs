@@ -4,7 +4,7 @@ using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Discovery;
 using OrleansRca.Causal.Models;
 
-namespace OrleansRca.Causal.Requests;
+namespace OrleansRca.Wire.Requests;
 
 /// <summary>
 /// A discovery analysis as the HTTP body carries it and the CLI builds it: <c>data</c> (an array of CSV

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using OrleansRca.Causal.RootCause;
 
-namespace OrleansRca.Causal.RootCause;
+namespace OrleansRca.Wire.Results;
 
 /// <summary>
 /// The <c>localize</c> result document (contract section 4): <c>rows[]</c> with <c>row</c>, <c>root_causes</c>,

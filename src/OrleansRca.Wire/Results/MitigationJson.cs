@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using OrleansRca.Causal.Mitigation;
 
-namespace OrleansRca.Causal.Mitigation;
+namespace OrleansRca.Wire.Results;
 
 /// <summary>
 /// The <c>mitigate</c> result document (contract section 4): <c>rows[]</c> with <c>row</c>, <c>actions</c> {node: theta},

@@ -1,16 +1,25 @@
 using System.Text.Json.Nodes;
 using OrleansRca.Causal.Discrete;
+using OrleansRca.Contracts;
+using OrleansRca.Wire.Results;
 
-namespace OrleansRca.Causal.Requests;
+namespace OrleansRca.Wire.Requests;
 
 /// <summary>One intervention do(X_Node = State), by variable and state index.</summary>
 public readonly record struct Intervention(int Node, int State);
+
+/// <summary>A discrete analysis' parsed request: what every discrete request has, its network.</summary>
+public abstract record DiscreteRequest(BayesianNetwork Network)
+{
+    /// <summary>Checks what parsing does not: that exact inference fits (the junction tree's largest clique).</summary>
+    public void Validate() => ExactInference.EnsureFits(Network);
+}
 
 /// <summary>
 /// A <c>marginals</c> analysis as the HTTP body and the cluster carry it: <c>network</c> (BIF text) and
 /// optionally <c>do</c> (<c>"NODE=STATE"</c>). The result is the <c>marginals</c> verb's JSON document.
 /// </summary>
-public sealed record MarginalsRequest(BayesianNetwork Network, Intervention? Do)
+public sealed record MarginalsRequest(BayesianNetwork Network, Intervention? Do) : DiscreteRequest(Network)
 {
     /// <exception cref="InputException">No or malformed network, or a <c>do</c> naming an unknown node or state.</exception>
     public static MarginalsRequest Parse(JsonObject body)
@@ -19,9 +28,6 @@ public sealed record MarginalsRequest(BayesianNetwork Network, Intervention? Do)
         var spec = RequestJson.OptionalString(body, "do");
         return new MarginalsRequest(network, spec is null ? null : DiscreteRequests.ParseIntervention(network, spec));
     }
-
-    /// <summary>Checks what parsing does not: that exact inference fits (the junction tree's largest clique).</summary>
-    public void Validate() => DiscreteRequests.ValidateInference(Network);
 
     /// <summary>The whole analysis in this process: what the cluster's result must equal.</summary>
     public JsonObject Run()
@@ -60,7 +66,7 @@ public sealed record MarginalsRequest(BayesianNetwork Network, Intervention? Do)
 /// (the mixture object of contract section 3) and optionally <c>method</c> (<c>auto|exact|robust</c>).
 /// <see cref="Method"/> is already resolved (never <see cref="MixtureMethod.Auto"/>).
 /// </summary>
-public sealed record DisentanglementRequest(BayesianNetwork Network, MixtureMarginals Mixture, MixtureMethod Method)
+public sealed record DisentanglementRequest(BayesianNetwork Network, MixtureMarginals Mixture, MixtureMethod Method) : DiscreteRequest(Network)
 {
     /// <exception cref="InputException">Bad network, a mixture inconsistent with it, or a bad or unusable method.</exception>
     public static DisentanglementRequest Parse(JsonObject body)
@@ -78,9 +84,6 @@ public sealed record DisentanglementRequest(BayesianNetwork Network, MixtureMarg
         return new DisentanglementRequest(network, mixture, MixtureWavefronts.ResolveMethod(method, mixture));
     }
 
-    /// <summary>Checks what parsing does not: that exact inference fits (the junction tree's largest clique).</summary>
-    public void Validate() => DiscreteRequests.ValidateInference(Network);
-
     /// <summary>The whole analysis in this process (<see cref="MixtureSolver.Solve"/>): what the cluster's result must equal.</summary>
     public JsonObject Run() => MixtureSolver.Solve(new ExactInference(Network).AllInterventional(), Mixture, Method).ToJson();
 }
@@ -88,29 +91,18 @@ public sealed record DisentanglementRequest(BayesianNetwork Network, MixtureMarg
 /// <summary>Parsing shared by the discrete analyses, so the CLI, the runner and the HTTP API validate alike.</summary>
 public static class DiscreteRequests
 {
-    public const string Marginals = "marginals";
-    public const string Disentanglement = "disentanglement";
-
-    /// <summary>Whether <paramref name="kind"/> is one of the discrete analyses.</summary>
-    public static bool IsDiscrete(string kind) => kind is Marginals or Disentanglement;
-
     /// <summary>Parses and validates a discrete request of the given kind.</summary>
     /// <exception cref="InputException">Anything wrong with the request, naming it.</exception>
-    public static object ParseAndValidate(string kind, JsonObject body)
+    public static DiscreteRequest ParseAndValidate(string kind, JsonObject body)
     {
-        switch (kind)
+        DiscreteRequest request = kind switch
         {
-            case Marginals:
-                var m = MarginalsRequest.Parse(body);
-                m.Validate();
-                return m;
-            case Disentanglement:
-                var d = DisentanglementRequest.Parse(body);
-                d.Validate();
-                return d;
-            default:
-                throw new ArgumentException($"'{kind}' is not a discrete analysis kind", nameof(kind));
-        }
+            AnalysisKinds.Marginals => MarginalsRequest.Parse(body),
+            AnalysisKinds.Disentanglement => DisentanglementRequest.Parse(body),
+            _ => throw new ArgumentException($"'{kind}' is not a discrete analysis kind", nameof(kind)),
+        };
+        request.Validate();
+        return request;
     }
 
     /// <summary>The <c>network</c> field: BIF text.</summary>
@@ -149,8 +141,4 @@ public static class DiscreteRequests
             throw new InputException($"{label} must be NODE=STATE, not '{spec}'");
         throw new InputException($"{label} {spec}: unknown node '{spec[..spec.IndexOf('=', StringComparison.Ordinal)]}'");
     }
-
-    /// <summary>Builds the junction tree once: a network too wide for exact inference is bad input, found before any work.</summary>
-    public static void ValidateInference(BayesianNetwork network, long maxCliqueEntries = ExactInference.DefaultMaxCliqueEntries) =>
-        JunctionTree.Build(network, maxCliqueEntries);
 }

@@ -5,7 +5,7 @@ using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
 
-namespace OrleansRca.Causal.Requests;
+namespace OrleansRca.Wire.Requests;
 
 /// <summary>
 /// A mitigation as the HTTP body and the cluster carry it: <c>model</c> (object), <c>normal</c> and <c>anomalies</c>
@@ -47,7 +47,7 @@ public sealed record MitigationRequest(LocalizationData Data, MitigationOptions 
             case null:
                 return null;
             case JsonObject o:
-                return o.ToDictionary(kv => kv.Key, kv => RequestJson.TryGetNumber(kv.Value, out var s) ? s
+                return o.ToDictionary(kv => kv.Key, kv => DocumentJson.TryGetNumber(kv.Value, out var s) ? s
                     : throw new InputException($"cost: the scale of '{kv.Key}' must be a number"));
             case JsonValue v when v.TryGetValue<string>(out var text):
                 if (text == "sd") return null;

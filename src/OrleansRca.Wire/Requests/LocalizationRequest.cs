@@ -3,7 +3,7 @@ using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
 
-namespace OrleansRca.Causal.Requests;
+namespace OrleansRca.Wire.Requests;
 
 /// <summary>
 /// A localization as the HTTP body and the cluster carry it: <c>model</c> (object), <c>normal</c> and
