@@ -48,10 +48,11 @@ public static class MitigationEvaluation
 
     /// <summary>
     /// Evaluates every detector x alpha on one dataset. <paramref name="given"/> uses the true mechanisms where the
-    /// model file can state them (Loan); otherwise every mechanism is fitted on the normal rows.
+    /// model file can state them (Loan); otherwise every mechanism is fitted on the normal rows. <paramref name="progress"/>
+    /// hears the share of settings done after each detector x alpha.
     /// </summary>
     public static IReadOnlyList<MitigationScore> Run(string dataset, bool given, int normalRows, int anomalyRows, int seed,
-        IReadOnlyList<DetectorKind> detectors, IReadOnlyList<double> alphas, double pi, int? components = null)
+        IReadOnlyList<DetectorKind> detectors, IReadOnlyList<double> alphas, double pi, int? components = null, IProgress<double>? progress = null)
     {
         var scm = Scm(dataset);
         if (given && scm is not LoanScm) throw new InputException($"the true mechanisms of {dataset} cannot be stated in a model file (threshold rules); evaluate with fitted mechanisms");
@@ -97,6 +98,7 @@ public static class MitigationEvaluation
                 scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, anomalyRows, detected,
                     Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
                     Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector)));
+                progress?.Report((double)scores.Count / (detectors.Count * alphas.Count));
             }
         return scores;
     }

@@ -75,8 +75,8 @@ public static class DimmEvalCommand
                     return (DimmEvaluation.Protocol(oracle, counts, sizes, parse.GetValue(seeds), repetitions: reps, progress: progress), null);
                 // The EM fits take about as long as the protocol: half the bar each.
                 var protocol = DimmEvaluation.Protocol(oracle, counts, sizes, parse.GetValue(seeds), repetitions: reps,
-                    progress: progress is null ? null : new Scaled(progress, 0, 0.5));
-                return (protocol, RunEm(oracle, counts, sizes, parse.GetValue(seeds), progress is null ? null : new Scaled(progress, 0.5, 0.5)));
+                    progress: progress is null ? null : new ScaledProgress(progress, 0, 0.5));
+                return (protocol, RunEm(oracle, counts, sizes, parse.GetValue(seeds), progress is null ? null : new ScaledProgress(progress, 0.5, 0.5)));
             }
             else
             {
@@ -93,12 +93,6 @@ public static class DimmEvalCommand
                 return (DimmEvaluation.Evaluate(files, bif, reps, progress), null);
             }
         }
-    }
-
-    /// <summary>Reports 0..1 as offset..offset+scale, synchronously.</summary>
-    private sealed class Scaled(IProgress<double> inner, double offset, double scale) : IProgress<double>
-    {
-        public void Report(double value) => inner.Report(offset + scale * value);
     }
 
     /// <summary>

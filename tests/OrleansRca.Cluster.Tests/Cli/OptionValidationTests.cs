@@ -1,5 +1,7 @@
 using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
+using OrleansRca.Causal.Mitigation;
+using OrleansRca.Cli.Output;
 
 namespace OrleansRca.Cluster.Tests.Cli;
 
@@ -24,6 +26,9 @@ public sealed class OptionValidationTests
     [InlineData("--components must be between 1 and 1000, not 0", "localize-eval", "--rootclam", "loan", "--mitigate", "pca", "--components", "0")]
     [InlineData("--missing applies only with --petshop", "localize-eval", "--microservice", "{micro}", "--missing", "drop")]
     [InlineData("--mitigate applies only with --rootclam", "localize-eval", "--microservice", "{micro}", "--mitigate", "pca")]
+    // Checked before the localization protocol runs, not after it.
+    [InlineData("--rootclam takes loan or adult, not 'lone'", "localize-eval", "--rootclam", "loan", "--rootclam", "lone")]
+    [InlineData("alpha '0' is not a positive number", "localize-eval", "--rootclam", "loan", "--mitigate", "pca", "--alphas", "0")]
     public async Task A_bad_option_is_one_line_and_exit_2(string message, params string[] args)
     {
         var resolved = args.Select(a => a switch
@@ -66,6 +71,34 @@ public sealed class OptionValidationTests
         var error = Assert.Throws<InputException>(() => DimmEvaluation.Protocol(oracle, [9], [1000], seeds: 1, repetitions: 1));
         Assert.Contains("between 0 and 8", error.Message, StringComparison.Ordinal);
         Assert.Single(DimmEvaluation.Protocol(oracle, [8], [1000], seeds: 1, repetitions: 1));
+    }
+
+    [Fact]
+    public void The_mitigation_protocol_reports_progress_per_setting()
+    {
+        var seen = new List<double>();
+
+        MitigationEvaluation.Run("loan", given: false, normalRows: 2_000, anomalyRows: 50, seed: 0,
+            [DetectorKind.Mahalanobis, DetectorKind.Pca], [1.0, 2.0], pi: 0.125, progress: new Recorder(seen));
+
+        // 2 detectors x 2 alphas.
+        Assert.Equal([0.25, 0.5, 0.75, 1.0], seen);
+    }
+
+    [Fact]
+    public void Localize_eval_steps_share_one_bar_in_order()
+    {
+        var seen = new List<double>();
+        var steps = new StepProgress(new Recorder(seen), 4);
+
+        steps.Done();
+        steps.Current!.Report(0.5); // half of the second step, e.g. a mitigation setting's own progress
+        steps.Done();
+        steps.Done();
+        steps.Done();
+
+        Assert.Equal([0.25, 0.375, 0.5, 0.75, 1.0], seen);
+        Assert.Null(new StepProgress(null, 3).Current); // no bar (standard error redirected): nothing to report to
     }
 
     private sealed class Recorder(List<double> seen) : IProgress<double>
