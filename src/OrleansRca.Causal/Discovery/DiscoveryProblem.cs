@@ -67,8 +67,9 @@ public sealed class DiscoveryProblem
     /// <summary>
     /// The search over DAGs and orders with seeded restarts, then confidences and targets.
     /// <paramref name="firstScores"/> (from <see cref="FirstScores"/>, per node) spares recomputing those.
+    /// <paramref name="progress"/> hears the share of climbs done (the first and each restart's), which take nearly all the time.
     /// </summary>
-    public DiscoveryResult Search(int[][] candidates, IReadOnlyList<double[]>? firstScores = null)
+    public DiscoveryResult Search(int[][] candidates, IReadOnlyList<double[]>? firstScores = null, IProgress<double>? progress = null)
     {
         var p = Nodes;
         var stats = Statistics;
@@ -92,6 +93,7 @@ public sealed class DiscoveryProblem
 
         var search = new GreedySearch(scorers, allowed, requiredFlags, maxParents, Parallel);
         CausalDiscovery.Alternate(search, scorers, allowed, requiredFlags, maxParents, stats.Names, candidates, options.SearchRounds);
+        progress?.Report(1.0 / (options.Restarts + 1));
 
         // Iterated local search: perturb the best order, climb again, keep the result if it scores higher.
         var bestMasks = (ulong[])search.Masks.Clone();
@@ -128,6 +130,7 @@ public sealed class DiscoveryProblem
                 bestScore = score;
                 bestMasks = (ulong[])search.Masks.Clone();
             }
+            progress?.Report((restart + 2.0) / (options.Restarts + 1));
         }
         search.Reset(bestMasks);
 

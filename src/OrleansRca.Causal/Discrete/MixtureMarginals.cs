@@ -160,16 +160,24 @@ public sealed class MixtureMarginals
     /// <summary>The contract's JSON form of these marginals.</summary>
     public JsonObject ToJson()
     {
-        var marginals = new JsonObject();
-        foreach (var v in Network.Variables)
-        {
-            var states = new JsonObject();
-            for (var k = 0; k < v.Cardinality; k++) states[v.States[k]] = _values[v.StateOffset + k];
-            marginals[v.Name] = states;
-        }
-        var result = new JsonObject { ["marginals"] = marginals };
+        var result = new JsonObject { ["marginals"] = ByNode(Network, _values) };
         if (Samples is { } m) result["samples"] = m;
         return result;
+    }
+
+    /// <summary><c>{NODE: {STATE: p}}</c> in network order, from <paramref name="values"/> in the network-wide state numbering.</summary>
+    public static JsonObject ByNode(BayesianNetwork network, ReadOnlySpan<double> values)
+    {
+        if (values.Length != network.StateCount)
+            throw new ArgumentException($"{values.Length} marginals for {network.StateCount} states", nameof(values));
+        var byNode = new JsonObject();
+        foreach (var v in network.Variables)
+        {
+            var states = new JsonObject();
+            for (var k = 0; k < v.Cardinality; k++) states[v.States[k]] = values[v.StateOffset + k];
+            byNode[v.Name] = states;
+        }
+        return byNode;
     }
 
     private static string Format(double x) => x.ToString("R", CultureInfo.InvariantCulture);

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mitigation;
-using Spectre.Console;
 using OrleansRca.Wire.Results;
+using Spectre.Console;
 
 namespace OrleansRca.Cli.Output;
 
@@ -21,11 +21,11 @@ public static class MitigationEvalOutput
             ["alpha"] = s.Alpha,
             ["anomalies"] = s.Anomalies,
             ["detected"] = s.Detected,
-            ["detector_flip"] = Num(s.DetectorFlip),
-            ["label_flip"] = Num(s.LabelFlip),
-            ["mean_action_norm"] = Num(s.MeanNorm),
-            ["mean_action_norm_detector_flipped"] = Num(s.MeanNormDetector),
-            ["model_detector_flip"] = Num(s.ModelDetectorFlip),
+            ["detector_flip"] = JsonNumbers.Finite(s.DetectorFlip),
+            ["label_flip"] = JsonNumbers.Finite(s.LabelFlip),
+            ["mean_action_norm"] = JsonNumbers.Finite(s.MeanNorm),
+            ["mean_action_norm_detector_flipped"] = JsonNumbers.Finite(s.MeanNormDetector),
+            ["model_detector_flip"] = JsonNumbers.Finite(s.ModelDetectorFlip),
             ["ms_per_row"] = s.MillisecondsPerRow,
             ["statuses"] = new JsonObject(s.Statuses.Select(kv => KeyValuePair.Create(MitigationJson.StatusText(kv.Key), (JsonNode?)kv.Value))),
             ["published"] = s.Published is { } p ? new JsonObject
@@ -33,8 +33,6 @@ public static class MitigationEvalOutput
                 ["detector"] = p.Detector, ["detector_flip"] = p.DetectorFlip, ["label_flip"] = p.LabelFlip, ["mean_action_norm"] = p.ActionNorm,
             } : null,
         }).ToArray());
-
-    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
     public static void WriteTable(IAnsiConsole console, IReadOnlyList<MitigationScore> scores)
     {

@@ -57,7 +57,7 @@ public static class AnalysisRequests
         {
             case AnalysisKinds.Mediation:
             {
-                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                var model = RequestJson.Model(body);
                 var options = MediationRequest.ParseOptions(body);
                 var data = await DataAsync(body, "data", intake, cancellationToken).ConfigureAwait(false);
                 var spec = new MediationSpec(ModelRecords.From(model), data, new MediationSettings(
@@ -71,7 +71,7 @@ public static class AnalysisRequests
             }
             case AnalysisKinds.Mitigation:
             {
-                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                var model = RequestJson.Model(body);
                 MitigationRequest.ParseOptions(body, model); // checked now, without the data
                 var cost = body["cost"] switch
                 {
@@ -88,7 +88,7 @@ public static class AnalysisRequests
             }
             case AnalysisKinds.Localization:
             {
-                var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+                var model = RequestJson.Model(body);
                 var options = LocalizationRequest.ParseOptions(body);
                 options.Validate(model);
                 var normal = await DataAsync(body, "normal", intake, cancellationToken).ConfigureAwait(false);

@@ -16,6 +16,7 @@ public sealed class DiscoveryWorkflow(DiscoverySpec spec) : IAnalysisWorkflow
 {
     private const string ScreenPrefix = "screen:";
     private const string FirstPrefix = "first:";
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
 
     public async Task ValidateAsync(WorkflowContext context, CancellationToken cancellationToken) =>
         await context.Cache.Discovery.GetProblemAsync(context.AnalysisId, spec, cancellationToken);
@@ -51,8 +52,27 @@ public sealed class DiscoveryWorkflow(DiscoverySpec spec) : IAnalysisWorkflow
         await context.SaveAsync();
 
         var first = Enumerable.Range(0, p).Select(j => pieces[FirstPrefix + j]).ToList();
-        var result = await context.Cache.ComputeAsync(() => problem.Search(candidates, first), ct);
+        // The search runs off the grain's scheduler, which alone may touch the analysis' state: its climbs report
+        // into a box, copied to the progress here while it runs.
+        var climbs = new LatestProgress();
+        var searching = context.Cache.ComputeAsync(() => problem.Search(candidates, first, climbs), ct);
+        while (await Task.WhenAny(searching, Task.Delay(ProgressInterval, ct)) != searching)
+        {
+            ct.ThrowIfCancellationRequested();
+            context.Progress = 0.5 + 0.5 * climbs.Value;
+        }
+        var result = await searching;
         context.Cache.Metrics?.Processed(AnalysisKinds.Discovery, data.Sum(d => (long)d.Rows));
         return DiscoveryRequest.ToJson(result, data, spec.Settings.Model).ToJsonString();
     }
+}
+
+/// <summary>The last value reported, from any thread.</summary>
+internal sealed class LatestProgress : IProgress<double>
+{
+    private double _value;
+
+    public double Value => Volatile.Read(ref _value);
+
+    public void Report(double value) => Volatile.Write(ref _value, value);
 }

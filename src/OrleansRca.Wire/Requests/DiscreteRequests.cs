@@ -45,16 +45,7 @@ public sealed record MarginalsRequest(BayesianNetwork Network, Intervention? Do)
     /// </summary>
     public JsonObject ToJson(ReadOnlySpan<double> marginals)
     {
-        if (marginals.Length != Network.StateCount)
-            throw new ArgumentException($"{marginals.Length} marginals for {Network.StateCount} states", nameof(marginals));
-        var byNode = new JsonObject();
-        foreach (var v in Network.Variables)
-        {
-            var states = new JsonObject();
-            for (var k = 0; k < v.Cardinality; k++) states[v.States[k]] = marginals[v.StateOffset + k];
-            byNode[v.Name] = states;
-        }
-        var result = new JsonObject { ["marginals"] = byNode };
+        var result = new JsonObject { ["marginals"] = MixtureMarginals.ByNode(Network, marginals) };
         if (Do is { } d)
             result["do"] = new JsonObject { ["node"] = Network.Variables[d.Node].Name, ["state"] = Network.Variables[d.Node].States[d.State] };
         return result;

@@ -14,12 +14,17 @@ public sealed record LocalizationRequest(LocalizationData Data, LocalizeOptions 
 {
     public static LocalizationRequest Parse(JsonObject body)
     {
-        var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+        var model = RequestJson.Model(body);
         var options = ParseOptions(body);
         options.Validate(model);
+        return new LocalizationRequest(ParseData(body, model), options);
+    }
+
+    /// <summary>The <c>normal</c> and <c>anomalies</c> tables (CSV text) for <paramref name="model"/>, gaps treated by <c>missing</c>; mitigation reads the same.</summary>
+    public static LocalizationData ParseData(JsonObject body, CausalModel model)
+    {
         var missing = MissingValues.Parse(RequestJson.OptionalString(body, "missing"));
-        var data = LocalizationData.Parse(model, RequestJson.RequiredString(body, "normal"), RequestJson.RequiredString(body, "anomalies"), missing);
-        return new LocalizationRequest(data, options);
+        return LocalizationData.Parse(model, RequestJson.RequiredString(body, "normal"), RequestJson.RequiredString(body, "anomalies"), missing);
     }
 
     public static LocalizeOptions ParseOptions(JsonObject body)

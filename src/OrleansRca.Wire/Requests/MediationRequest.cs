@@ -15,7 +15,7 @@ public sealed record MediationRequest(CausalModel Model, DataTable Data, Mediati
 {
     public static MediationRequest Parse(JsonObject body)
     {
-        var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+        var model = RequestJson.Model(body);
         var data = CsvData.ParseFor(model, RequestJson.RequiredString(body, "data"), "data");
         return new MediationRequest(model, data, ParseOptions(body));
     }

@@ -17,11 +17,9 @@ public sealed record MitigationRequest(LocalizationData Data, MitigationOptions 
 {
     public static MitigationRequest Parse(JsonObject body)
     {
-        var model = ModelFile.FromJson(RequestJson.RequiredObject(body, "model"), "model");
+        var model = RequestJson.Model(body);
         var options = ParseOptions(body, model);
-        var missing = MissingValues.Parse(RequestJson.OptionalString(body, "missing"));
-        var data = LocalizationData.Parse(model, RequestJson.RequiredString(body, "normal"), RequestJson.RequiredString(body, "anomalies"), missing);
-        return new MitigationRequest(data, options);
+        return new MitigationRequest(LocalizationRequest.ParseData(body, model), options);
     }
 
     public static MitigationOptions ParseOptions(JsonObject body, CausalModel model)

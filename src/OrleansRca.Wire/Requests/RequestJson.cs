@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Wire.Requests;
 
@@ -10,6 +11,9 @@ namespace OrleansRca.Wire.Requests;
 public static class RequestJson
 {
     public static JsonObject ParseObject(string json, string what = "request body") => DocumentJson.ParseObject(json, what);
+
+    /// <summary>The <c>model</c> field: a model object (contract section 1), loaded and checked.</summary>
+    public static CausalModel Model(JsonObject body) => ModelFile.FromJson(RequiredObject(body, "model"), "model");
 
     public static JsonObject RequiredObject(JsonObject body, string field) =>
         body[field] as JsonObject ?? throw new InputException(body[field] is null ? $"the request has no '{field}'" : $"'{field}' must be a JSON object");

@@ -22,18 +22,18 @@ public static class LocalizationJson
                 ["status"] = r.Status,
                 ["root_causes"] = new JsonArray(r.RootCauses.Select(n => (JsonNode)n).ToArray()),
                 ["scores"] = Map(r.Scores),
-                ["ranking"] = new JsonArray(r.Ranking.Select(x => (JsonNode)new JsonObject { ["node"] = x.Node, ["score"] = Number(x.Score) }).ToArray()),
+                ["ranking"] = new JsonArray(r.Ranking.Select(x => (JsonNode)new JsonObject { ["node"] = x.Node, ["score"] = JsonNumbers.Finite(x.Score) }).ToArray()),
                 ["surprise"] = Map(r.Surprise),
             };
             if (r.Unobserved.Count > 0) row["unobserved"] = new JsonArray(r.Unobserved.Select(n => (JsonNode)n).ToArray());
-            if (r.TargetTail is { } tail) row["target_tail"] = Number(tail);
+            if (r.TargetTail is { } tail) row["target_tail"] = JsonNumbers.Finite(tail);
             if (r.Attribution is { } a)
                 row["attribution"] = new JsonObject
                 {
-                    ["outlier_score"] = Number(a.OutlierScore),
+                    ["outlier_score"] = JsonNumbers.Finite(a.OutlierScore),
                     ["exact"] = a.Exact,
                     ["permutations"] = a.Permutations,
-                    ["max_standard_error"] = Number(a.StandardErrors.Values.DefaultIfEmpty(0).Max()),
+                    ["max_standard_error"] = JsonNumbers.Finite(a.StandardErrors.Values.DefaultIfEmpty(0).Max()),
                 };
             rows.Add(row);
         }
@@ -45,9 +45,9 @@ public static class LocalizationJson
                 ["node"] = f.Node,
                 ["family"] = f.Family,
                 ["rows"] = f.Rows,
-                ["held_out_r2"] = Number(f.HeldOutR2),
-                ["held_out_rmse"] = Number(f.HeldOutRmse),
-                ["linear_rmse"] = Number(f.LinearRmse),
+                ["held_out_r2"] = JsonNumbers.Finite(f.HeldOutR2),
+                ["held_out_rmse"] = JsonNumbers.Finite(f.HeldOutRmse),
+                ["linear_rmse"] = JsonNumbers.Finite(f.LinearRmse),
             };
             if (f.Notes.Count > 0) fit["notes"] = new JsonArray(f.Notes.Select(n => (JsonNode)n).ToArray());
             fits.Add(fit);
@@ -67,10 +67,7 @@ public static class LocalizationJson
     private static JsonObject Map(IReadOnlyDictionary<string, double> values)
     {
         var o = new JsonObject();
-        foreach (var (k, v) in values) o[k] = Number(v);
+        foreach (var (k, v) in values) o[k] = JsonNumbers.Finite(v);
         return o;
     }
-
-    /// <summary>JSON has no NaN or infinity: those become null.</summary>
-    private static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 }

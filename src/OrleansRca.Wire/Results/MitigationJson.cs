@@ -29,7 +29,7 @@ public static class MitigationJson
             var actions = new JsonObject();
             foreach (var (node, theta) in r.Actions) actions[node] = theta;
             var counterfactual = new JsonObject();
-            for (var v = 0; v < r.Counterfactual.Count; v++) counterfactual[result.Nodes[v]] = Number(r.Counterfactual[v]);
+            for (var v = 0; v < r.Counterfactual.Count; v++) counterfactual[result.Nodes[v]] = JsonNumbers.Finite(r.Counterfactual[v]);
             rows.Add(new JsonObject
             {
                 ["row"] = r.Row,
@@ -37,8 +37,8 @@ public static class MitigationJson
                 ["root_causes"] = new JsonArray(r.RootCauses.Select(n => (JsonNode)n).ToArray()),
                 ["actions"] = actions,
                 ["counterfactual"] = counterfactual,
-                ["score_before"] = Number(r.ScoreBefore),
-                ["score_after"] = Number(r.ScoreAfter),
+                ["score_before"] = JsonNumbers.Finite(r.ScoreBefore),
+                ["score_after"] = JsonNumbers.Finite(r.ScoreAfter),
                 ["threshold"] = r.Threshold,
                 ["flipped"] = r.Flipped,
                 ["cost"] = r.Cost,
@@ -53,7 +53,4 @@ public static class MitigationJson
             ["rows"] = rows,
         };
     }
-
-    /// <summary>JSON has no NaN: a dropped row's scores are null.</summary>
-    private static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 }

@@ -185,4 +185,22 @@ public sealed class DiscoveryStepsTests
         Assert.Equal(whole.TargetProbabilities, stepped.TargetProbabilities);
         Assert.Throws<ArgumentException>(() => problem.Search(candidates, first.Select(f => f[..^1]).ToList()));
     }
+
+    [Fact]
+    public void TheSearchReportsEachClimbInOrder()
+    {
+        var instance = InterventionalData.Generate(new InterventionalSetting { Nodes = 8, ExpectedEdges = 10 }, 3);
+        var problem = DiscoveryProblem.Create(instance.Data, instance.Sources, new DiscoveryOptions { Restarts = 3 });
+        var seen = new List<double>();
+
+        problem.Search(problem.Candidates(Enumerable.Range(0, problem.Nodes).Select(problem.Screen).ToArray()), progress: new Recorder(seen));
+
+        // The first climb, then three restarts.
+        Assert.Equal([0.25, 0.5, 0.75, 1.0], seen);
+    }
+
+    private sealed class Recorder(List<double> seen) : IProgress<double>
+    {
+        public void Report(double value) => seen.Add(value);
+    }
 }
