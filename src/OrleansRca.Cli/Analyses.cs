@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Data;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Hosting;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Cli;
 

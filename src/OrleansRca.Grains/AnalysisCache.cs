@@ -4,10 +4,10 @@ using OrleansRca.Causal;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.Models;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Grains.Workflows;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 

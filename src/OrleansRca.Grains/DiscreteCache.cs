@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Grains.Requests;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 

@@ -10,9 +10,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Requests;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Hosting;
 

@@ -6,10 +6,10 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Grains;
-using OrleansRca.Grains.Workflows;
 using OrleansRca.Grains.Requests;
+using OrleansRca.Grains.Workflows;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Cluster.Tests;
 

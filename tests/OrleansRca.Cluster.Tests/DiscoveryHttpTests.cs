@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using OrleansRca.Abstractions;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Causal.Synthetic;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Cluster.Tests;
 

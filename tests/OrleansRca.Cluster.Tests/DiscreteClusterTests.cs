@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using OrleansRca.Abstractions;
 using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Hosting;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Cluster.Tests;
 

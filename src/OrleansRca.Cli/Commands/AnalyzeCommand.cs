@@ -2,9 +2,9 @@ using OrleansRca.Abstractions;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Causal.Synthetic;
 using OrleansRca.Cli.Output;
+using OrleansRca.Wire.Requests;
 using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Cli.Output;
+using OrleansRca.Wire.Requests;
 using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;

@@ -2,8 +2,8 @@ using OrleansRca.Abstractions;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using OrleansRca.Causal;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Cli.Output;
+using OrleansRca.Wire.Requests;
 using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;

@@ -5,9 +5,9 @@ using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Discrete;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Models;
-using OrleansRca.Wire.Requests;
 using OrleansRca.Causal.RootCause;
 using OrleansRca.Grains.Datasets;
+using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains.Requests;
 
