@@ -47,6 +47,38 @@ public static class CommonOptions
 }
 
 /// <summary>
+/// A verb's analysis options, written into the request under their long names without the dashes: the HTTP body
+/// names a verb's options so (contract section 6), and one parser then reads both.
+/// </summary>
+public abstract class RequestOptionSet
+{
+    protected abstract IReadOnlyList<Option> Options { get; }
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in Options) command.Options.Add(o);
+    }
+
+    /// <summary>Copies the given options into the request; absent ones keep the request's (or the defaults').</summary>
+    public void WriteTo(ParseResult parse, JsonObject request)
+    {
+        foreach (var option in Options)
+        {
+            if (!CommonOptions.Given(parse, option)) continue;
+            JsonNode? value = option switch
+            {
+                Option<string[]> many => parse.GetValue(many) is { Length: > 0 } values ? new JsonArray([.. values.Select(v => (JsonNode?)v)]) : null,
+                Option<string> text => parse.GetValue(text),
+                Option<double?> number => parse.GetValue(number),
+                Option<int?> whole => parse.GetValue(whole),
+                _ => throw new InvalidOperationException($"{option.Name}: no request form for a {option.ValueType.Name}"),
+            };
+            if (value is not null) request[option.Name.TrimStart('-')] = value;
+        }
+    }
+}
+
+/// <summary>
 /// The inputs of the verbs that explain anomalies (<c>localize</c>, <c>mitigate</c>): a model, the normal rows and
 /// the anomalous rows, plus <c>--format</c> and <c>--cluster</c>; and running the analysis with them.
 /// </summary>

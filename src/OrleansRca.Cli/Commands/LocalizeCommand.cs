@@ -54,7 +54,7 @@ public static class LocalizeCommand
 }
 
 /// <summary>The localize options by their contract names (shared with the evaluation verb).</summary>
-public sealed class LocalizeOptionSet
+public sealed class LocalizeOptionSet : RequestOptionSet
 {
     private readonly Option<double?> _pi = new("--pi") { Description = "Two-sided noise-CDF threshold for root causes, in (0, 0.5) (default 0.125)." };
     private readonly Option<string?> _target = new("--target") { Description = "Alerting node: rank the upstream causes of its anomaly (empty when it is not anomalous)." };
@@ -65,21 +65,5 @@ public sealed class LocalizeOptionSet
     private readonly Option<int?> _samples = new("--samples") { Description = "Shapley: noise draws per subset (default 2000)." };
     private readonly Option<int?> _permutations = new("--permutations") { Description = "Shapley: sampled permutations beyond 8 upstream nodes (default 64)." };
 
-    public void AddTo(Command command)
-    {
-        foreach (var o in new Option[] { _pi, _target, _missing, _method, _blameLevel, _seed, _samples, _permutations })
-            command.Options.Add(o);
-    }
-
-    public void WriteTo(ParseResult parse, JsonObject request)
-    {
-        if (parse.GetValue(_pi) is { } pi) request["pi"] = pi;
-        if (parse.GetValue(_target) is { } t) request["target"] = t;
-        if (parse.GetValue(_missing) is { } m) request["missing"] = m;
-        if (parse.GetValue(_method) is { } me) request["method"] = me;
-        if (parse.GetValue(_blameLevel) is { } a) request["blame-level"] = a;
-        if (parse.GetValue(_seed) is { } s) request["seed"] = s;
-        if (parse.GetValue(_samples) is { } n) request["samples"] = n;
-        if (parse.GetValue(_permutations) is { } p) request["permutations"] = p;
-    }
+    protected override IReadOnlyList<Option> Options => [_pi, _target, _missing, _method, _blameLevel, _seed, _samples, _permutations];
 }

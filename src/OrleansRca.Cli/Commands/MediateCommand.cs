@@ -46,7 +46,7 @@ public static class MediateCommand
 }
 
 /// <summary>The mediation options shared by <c>mediate</c> and <c>analyze</c>, by their contract names.</summary>
-public sealed class MediationOptionSet
+public sealed class MediationOptionSet : RequestOptionSet
 {
     private readonly Option<string[]> _treatment = new("--treatment") { Description = "Treatment node (repeatable); default: nodes with role treatment.", Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<string[]> _mediator = new("--mediator") { Description = "Mediator node (repeatable); default: nodes with role mediator.", Arity = ArgumentArity.ZeroOrMore };
@@ -59,24 +59,5 @@ public sealed class MediationOptionSet
     private readonly Option<double?> _confidence = new("--confidence") { Description = "Interval coverage (default 0.95: the 2.5% and 97.5% percentiles)." };
     private readonly Option<string?> _missing = CommonOptions.Missing();
 
-    public void AddTo(Command command)
-    {
-        foreach (var o in new Option[] { _treatment, _mediator, _outcome, _treated, _untreated, _engine, _bootstrap, _seed, _confidence, _missing })
-            command.Options.Add(o);
-    }
-
-    /// <summary>Copies given options into the request; absent ones keep the request's (or the defaults').</summary>
-    public void WriteTo(ParseResult parse, JsonObject request)
-    {
-        if (parse.GetValue(_treatment) is { Length: > 0 } t) request["treatment"] = new JsonArray(t.Select(x => (JsonNode)x).ToArray());
-        if (parse.GetValue(_mediator) is { Length: > 0 } m) request["mediator"] = new JsonArray(m.Select(x => (JsonNode)x).ToArray());
-        if (parse.GetValue(_outcome) is { } o) request["outcome"] = o;
-        if (parse.GetValue(_treated) is { } tr) request["treated"] = tr;
-        if (parse.GetValue(_untreated) is { } un) request["untreated"] = un;
-        if (parse.GetValue(_engine) is { } e) request["engine"] = e;
-        if (parse.GetValue(_bootstrap) is { } b) request["bootstrap"] = b;
-        if (parse.GetValue(_seed) is { } s) request["seed"] = s;
-        if (parse.GetValue(_confidence) is { } c) request["confidence"] = c;
-        if (parse.GetValue(_missing) is { } gaps) request["missing"] = gaps;
-    }
+    protected override IReadOnlyList<Option> Options => [_treatment, _mediator, _outcome, _treated, _untreated, _engine, _bootstrap, _seed, _confidence, _missing];
 }

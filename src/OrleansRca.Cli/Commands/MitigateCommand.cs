@@ -43,7 +43,7 @@ public static class MitigateCommand
 }
 
 /// <summary>The mitigate options by their contract names.</summary>
-public sealed class MitigateOptionSet
+public sealed class MitigateOptionSet : RequestOptionSet
 {
     private readonly Option<string?> _detector = new("--detector") { Description = "Anomaly detector trained on the normal rows: mahalanobis (default), pca, or mixture (Gaussian mixture, for multi-modal normal data)." };
     private readonly Option<double?> _alpha = new("--alpha") { Description = "The counterfactual must score at or below alpha x threshold; > 0 (default 1)." };
@@ -51,17 +51,5 @@ public sealed class MitigateOptionSet
     private readonly Option<string?> _missing = CommonOptions.Missing();
     private readonly Option<string?> _cost = new("--cost") { Description = "Cost scales s of ||theta / s||: sd (default: each node's normal standard deviation), unit, or N=s,N=s (others sd)." };
 
-    public void AddTo(Command command)
-    {
-        foreach (var o in new Option[] { _detector, _alpha, _pi, _missing, _cost }) command.Options.Add(o);
-    }
-
-    public void WriteTo(ParseResult parse, JsonObject request)
-    {
-        if (parse.GetValue(_detector) is { } d) request["detector"] = d;
-        if (parse.GetValue(_alpha) is { } a) request["alpha"] = a;
-        if (parse.GetValue(_pi) is { } pi) request["pi"] = pi;
-        if (parse.GetValue(_missing) is { } m) request["missing"] = m;
-        if (parse.GetValue(_cost) is { } c) request["cost"] = c;
-    }
+    protected override IReadOnlyList<Option> Options => [_detector, _alpha, _pi, _missing, _cost];
 }
