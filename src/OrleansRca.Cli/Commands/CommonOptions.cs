@@ -38,6 +38,20 @@ public static class CommonOptions
         if (Given(parse, first) && Given(parse, second)) throw new Causal.InputException($"{first.Name} and {second.Name} exclude each other: {why}");
     }
 
+    /// <summary>
+    /// Runs <paramref name="kind"/> (on an embedded silo, or the <paramref name="cluster"/> given) and prints its document:
+    /// JSON, or the verb's tables. The format is checked before the request is built, so a bad one fails before any file is read.
+    /// </summary>
+    public static async Task<int> RunAnalysisAsync(ParseResult parse, Option<string> format, Option<string?> cluster, string kind,
+        Func<JsonObject> request, Action<JsonObject> writeTables, CancellationToken token, IReadOnlyDictionary<string, string>? files = null)
+    {
+        var json = IsJson(parse.GetValue(format)!);
+        var result = await Analyses.RunWithProgressAsync(kind, request(), parse.GetValue(cluster), token, files);
+        if (json) CliExit.WriteJson(result);
+        else writeTables(result);
+        return CliExit.Ok;
+    }
+
     public static bool IsJson(string format) => format switch
     {
         "json" => true,
@@ -105,15 +119,11 @@ public sealed class AnomalyInputs(string modelHelp, string normalHelp, string an
     /// Runs <paramref name="kind"/> on the files (the verb's options written into the request by <paramref name="writeOptions"/>)
     /// and prints the document: JSON, or the verb's tables.
     /// </summary>
-    public async Task<int> RunAsync(ParseResult parse, string kind, Action<JsonObject> writeOptions, Action<JsonObject> writeTables, CancellationToken token)
-    {
-        var json = CommonOptions.IsJson(parse.GetValue(_format)!);
-        var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(_model)!) };
-        writeOptions(request);
-        var files = new Dictionary<string, string> { ["normal"] = parse.GetValue(_normal)!, ["anomalies"] = parse.GetValue(_anomalies)! };
-        var result = await Analyses.RunWithProgressAsync(kind, request, parse.GetValue(_cluster), token, files);
-        if (json) CliExit.WriteJson(result);
-        else writeTables(result);
-        return CliExit.Ok;
-    }
+    public Task<int> RunAsync(ParseResult parse, string kind, Action<JsonObject> writeOptions, Action<JsonObject> writeTables, CancellationToken token) =>
+        CommonOptions.RunAnalysisAsync(parse, _format, _cluster, kind, () =>
+        {
+            var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(_model)!) };
+            writeOptions(request);
+            return request;
+        }, writeTables, token, new Dictionary<string, string> { ["normal"] = parse.GetValue(_normal)!, ["anomalies"] = parse.GetValue(_anomalies)! });
 }

@@ -30,21 +30,16 @@ public static class DisentangleCommand
         command.Options.Add(method);
         command.Options.Add(format);
         command.Options.Add(cluster);
-        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
+        command.SetAction((parse, ct) => CliExit.RunAsync(token => CommonOptions.RunAnalysisAsync(parse, format, cluster, AnalysisKinds.Disentanglement, () =>
         {
-            var json = CommonOptions.IsJson(parse.GetValue(format)!);
             var mixturePath = parse.GetValue(mixture)!;
-            var request = new JsonObject
+            return new JsonObject
             {
                 ["network"] = MediateCommand.ReadText(parse.GetValue(network)!, "network file"),
                 ["mixture"] = RequestJson.ParseObject(MediateCommand.ReadText(mixturePath, "mixture file"), $"mixture file '{mixturePath}'"),
                 ["method"] = parse.GetValue(method),
             };
-            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Disentanglement, request, parse.GetValue(cluster), token);
-            if (json) CliExit.WriteJson(result);
-            else WriteTable(result);
-            return CliExit.Ok;
-        }, ct));
+        }, WriteTable, token), ct));
         return command;
     }
 

@@ -24,16 +24,12 @@ public static class MarginalsCommand
         command.Options.Add(intervention);
         command.Options.Add(format);
         command.Options.Add(cluster);
-        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
+        command.SetAction((parse, ct) => CliExit.RunAsync(token => CommonOptions.RunAnalysisAsync(parse, format, cluster, AnalysisKinds.Marginals, () =>
         {
-            var json = CommonOptions.IsJson(parse.GetValue(format)!);
             var request = new JsonObject { ["network"] = MediateCommand.ReadText(parse.GetValue(network)!, "network file") };
             if (parse.GetValue(intervention) is { } spec) request["do"] = spec;
-            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Marginals, request, parse.GetValue(cluster), token);
-            if (json) CliExit.WriteJson(result);
-            else WriteTable(result);
-            return CliExit.Ok;
-        }, ct));
+            return request;
+        }, WriteTable, token), ct));
         return command;
     }
 

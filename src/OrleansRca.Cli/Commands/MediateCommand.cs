@@ -24,17 +24,12 @@ public static class MediateCommand
         options.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(cluster);
-        command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
+        command.SetAction((parse, ct) => CliExit.RunAsync(token => CommonOptions.RunAnalysisAsync(parse, format, cluster, AnalysisKinds.Mediation, () =>
         {
-            var json = CommonOptions.IsJson(parse.GetValue(format)!);
             var request = new JsonObject { ["model"] = ReadModel(parse.GetValue(model)!) };
             options.WriteTo(parse, request);
-            var result = await Analyses.RunWithProgressAsync(AnalysisKinds.Mediation, request, parse.GetValue(cluster), token,
-                new Dictionary<string, string> { ["data"] = parse.GetValue(data)! });
-            if (json) CliExit.WriteJson(result);
-            else MediationTables.Write(AnsiConsole.Console, result);
-            return CliExit.Ok;
-        }, ct));
+            return request;
+        }, result => MediationTables.Write(AnsiConsole.Console, result), token, new Dictionary<string, string> { ["data"] = parse.GetValue(data)! }), ct));
         return command;
     }
 
