@@ -124,15 +124,7 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatase
         if (host is null) return;
         try
         {
-            if (localStore is not null)
-            {
-                // The embedded silo served this process alone and its state dies with it: an ungraceful stop (a
-                // cancelled token) skips deactivating every grain one by one, which took 130-350 ms of a CLI run.
-                using var now = new CancellationTokenSource();
-                await now.CancelAsync().ConfigureAwait(false);
-                await host.StopAsync(now.Token).ConfigureAwait(false);
-            }
-            else await host.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await host.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         finally
         {
