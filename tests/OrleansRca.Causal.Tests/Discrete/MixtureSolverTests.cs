@@ -167,8 +167,9 @@ public sealed class MixtureSolverTests
             var bm = b.Average();
             for (var t = 0; t < k; t++) b[t] -= bm;
             var w = a.Select(p => 1e5 / p).ToArray();
-            var exhaustive = MixtureSolver.SolveNodeRobust(a, b, w, 9.3, exhaustive: true);
-            var greedy = MixtureSolver.SolveNodeRobust(a, b, w, 9.3, exhaustive: false);
+            var prior = new MixturePrior(0.1, 0.1);
+            var exhaustive = MixtureSolver.SolveNodeRobust(a, b, w, prior, exhaustive: true);
+            var greedy = MixtureSolver.SolveNodeRobust(a, b, w, prior, exhaustive: false);
             Assert.Contains(exhaustive, v => v == 0);
             Assert.Contains(greedy, v => v == 0);
             if (exhaustive.Zip(greedy).All(p => Math.Abs(p.First - p.Second) < 1e-9)) agree++;
