@@ -73,14 +73,29 @@ public sealed class MixtureSolverTests
     [InlineData(17)]
     [InlineData(34)]
     [InlineData(68)]
-    public void Alarm_m1e6_mae_is_at_most_a_third_of_slsqp(int nIvn)
+    public void Alarm_m1e6_mae_is_at_most_a_third_of_slsqp(int nIvn) => AssertAThirdOfSlsqp(nIvn, "1e6");
+
+    /// <summary>
+    /// The same bar on the m = 1e5 instances, where sampling noise is about three times larger. Oracle:
+    /// true_proportions and python_slsqp_direct.mae in tests/data/dimm/alarm-nivn{N}-m1e5-seed0.json.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(9)]
+    [InlineData(17)]
+    [InlineData(34)]
+    [InlineData(68)]
+    public void Alarm_m1e5_mae_is_at_most_a_third_of_slsqp(int nIvn) => AssertAThirdOfSlsqp(nIvn, "1e5");
+
+    private static void AssertAThirdOfSlsqp(int nIvn, string samples)
     {
         var oracle = Oracle("alarm");
-        var instance = DimmInstance.Load(DiscreteData.Dir("dimm", $"alarm-nivn{nIvn}-m1e6-seed0.json"), oracle.Network);
+        var instance = DimmInstance.Load(DiscreteData.Dir("dimm", $"alarm-nivn{nIvn}-m{samples}-seed0.json"), oracle.Network);
         var row = Assert.Single(DimmEvaluation.Evaluate(oracle, [instance], repetitions: 1));
         Assert.Equal(MixtureMethod.Robust, row.Solution.Method);
         Assert.NotNull(row.Reference);
-        Assert.True(row.Ours.Mae <= row.Reference.Mae / 3, $"N_ivn {nIvn}: MAE {row.Ours.Mae:e3} vs SLSQP {row.Reference.Mae:e3}");
+        Assert.True(row.Ours.Mae <= row.Reference.Mae / 3, $"N_ivn {nIvn}, m {samples}: MAE {row.Ours.Mae:e3} vs SLSQP {row.Reference.Mae:e3}");
         Assert.True(row.Solution.PiPhi >= 0 && row.Solution.Pi.All(p => p >= 0) && row.Solution.Pi.Sum() <= 1 + 1e-12);
         foreach (var v in oracle.Network.Variables)
             Assert.Contains(Enumerable.Range(0, v.Cardinality), k => row.Solution.Pi[v.StateOffset + k] == 0);
