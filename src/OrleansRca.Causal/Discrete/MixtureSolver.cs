@@ -155,9 +155,13 @@ public static class MixtureSolver
         // Empirical Bayes: re-solve under the prior the last pass implies until the intervention count settles.
         var prior = MixturePrior.ForInterventions(net, 0);
         var pi = new double[net.StateCount];
+        // A node's factorizations depend on its weights only, not on the prior or its target: shared by the passes.
+        var designs = new NodeDesign[net.Count];
+        for (var j = 0; j < designs.Length; j++)
+            designs[j] = new NodeDesign(oracle.Base(j), RobustWeights(mixture.Of(j), mixture.Samples!.Value));
         for (var pass = 1; pass <= MaxPriorPasses; pass++)
         {
-            SolveRobustPass(oracle, mixture, prior, pi);
+            SolveRobustPass(oracle, mixture, prior, designs, pi);
             var next = MixturePrior.FromProportions(net, pi);
             if (next == prior) break;
             prior = next;
@@ -173,18 +177,19 @@ public static class MixtureSolver
     }
 
     /// <summary>One robust pass: every node in topological order under <paramref name="prior"/>, overwriting <paramref name="pi"/>.</summary>
-    public static void SolveRobustPass(InterventionalMarginals oracle, MixtureMarginals mixture, MixturePrior prior, Span<double> pi)
+    private static void SolveRobustPass(InterventionalMarginals oracle, MixtureMarginals mixture, MixturePrior prior, NodeDesign[] designs, double[] pi)
     {
         var net = oracle.Network;
-        var samples = mixture.Samples ?? throw new InputException("the robust estimator needs the number of samples ('samples' in the mixture file)");
-        pi.Clear();
+        Array.Clear(pi);
         var b = new double[net.Variables.Max(v => v.Cardinality)];
         foreach (var j in net.TopologicalOrder)
         {
             var v = net.Variables[j];
             var bj = b.AsSpan(0, v.Cardinality);
             NodeTarget(oracle, j, mixture.Values, pi, bj);
-            SolveNodeRobust(oracle.Base(j), bj, RobustWeights(mixture.Of(j), samples), prior, pi.Slice(v.StateOffset, v.Cardinality));
+            var problem = new NodeProblem(designs[j], bj, prior);
+            var best = v.Cardinality <= ExhaustiveLimit ? problem.BestSubset() : problem.Greedy();
+            best.CopyTo(pi, v.StateOffset);
         }
     }
 
@@ -275,7 +280,7 @@ public static class MixtureSolver
     /// </summary>
     public static void SolveNodeRobust(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> w, MixturePrior prior, Span<double> x)
     {
-        var problem = new NodeProblem(a, b, w, prior);
+        var problem = new NodeProblem(new NodeDesign(a, w), b, prior);
         var best = a.Length <= ExhaustiveLimit ? problem.BestSubset() : problem.Greedy();
         x.Clear();
         best.CopyTo(x);
@@ -283,7 +288,7 @@ public static class MixtureSolver
 
     internal static double[] SolveNodeRobust(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> w, MixturePrior prior, bool exhaustive)
     {
-        var problem = new NodeProblem(a, b, w, prior);
+        var problem = new NodeProblem(new NodeDesign(a, w), b, prior);
         return exhaustive ? problem.BestSubset() : problem.Greedy();
     }
 
@@ -294,41 +299,116 @@ public static class MixtureSolver
         return s;
     }
 
-    /// <summary>Weighted least squares on the columns of A = I - a 1' restricted to a support, under the prior.</summary>
+    /// <summary>
+    /// What a node's supports share across targets and priors: A = I - a 1', the weights, A'WA, and MathNet's
+    /// Householder QR of each support's weighted columns W^(1/2) A_S (not the normal equations, whose condition
+    /// number is the square of this one: rare states carry weights m / p up to 2m), computed once per support.
+    /// </summary>
+    private sealed class NodeDesign
+    {
+        public NodeDesign(ReadOnlySpan<double> a, ReadOnlySpan<double> w)
+        {
+            K = a.Length;
+            A = a.ToArray();
+            W = w.ToArray();
+            G = new double[K, K];
+            for (var r = 0; r < K; r++)
+                for (var l = 0; l < K; l++)
+                {
+                    var arl = (r == l ? 1 : 0) - A[r];
+                    for (var m = l; m < K; m++)
+                        G[l, m] += W[r] * arl * ((r == m ? 1 : 0) - A[r]);
+                }
+            for (var l = 0; l < K; l++)
+                for (var m = 0; m < l; m++) G[l, m] = G[m, l];
+        }
+
+        public int K { get; }
+
+        public double[] A { get; }
+
+        public double[] W { get; }
+
+        /// <summary>A' W A.</summary>
+        public double[,] G { get; }
+
+        private readonly Dictionary<ulong, Factor?> _factors = [];
+
+        /// <summary>
+        /// The support's factorization, or null when its columns are (nearly) dependent: a support holding every
+        /// state the network can take is rank deficient, since the columns of A sum to a multiple of a.
+        /// </summary>
+        public Factor? FactorOf(ReadOnlySpan<int> support)
+        {
+            // Memoised by support bit mask, which fixes the column order only for ascending supports (nodes beyond
+            // 64 states and other orders are refactored each time).
+            ulong key = 0;
+            var cacheable = K <= 64;
+            for (var t = 0; t < support.Length && cacheable; t++)
+            {
+                cacheable = t == 0 || support[t] > support[t - 1];
+                key |= 1UL << support[t];
+            }
+            if (cacheable && _factors.TryGetValue(key, out var known)) return known;
+            var n = support.Length;
+            var design = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(K, n);
+            for (var r = 0; r < K; r++)
+            {
+                var root = Math.Sqrt(W[r]);
+                for (var t = 0; t < n; t++) design[r, t] = root * ((r == support[t] ? 1 : 0) - A[r]);
+            }
+            var qr = design.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+            Factor? factor = new(qr, 0);
+            // Relative pivot test on R (1e-6 here is the 1e-12 the normal equations' pivots were held to).
+            var logDet = 0.0;
+            for (var t = 0; t < n && factor is not null; t++)
+            {
+                if (Math.Abs(qr.R[t, t]) <= 1e-6 * design.Column(t).L2Norm()) factor = null;
+                else logDet += 2 * Math.Log(Math.Abs(qr.R[t, t]));
+            }
+            if (factor is not null) factor = factor with { LogDet = logDet };
+            if (cacheable) _factors[key] = factor;
+            return factor;
+        }
+    }
+
+    /// <summary>A support's QR and ln det(A_S' W A_S) = ln prod R_tt^2.</summary>
+    private sealed record Factor(MathNet.Numerics.LinearAlgebra.Factorization.QR<double> Qr, double LogDet);
+
+    /// <summary>One node's target b under a prior: the scores and modes of its supports.</summary>
     private sealed class NodeProblem
     {
+        private readonly NodeDesign _d;
         private readonly int _k;
         private readonly double[] _a;
         private readonly double[] _b;
         private readonly double[] _w;
         private readonly double[,] _g; // A' W A
         private readonly double[] _h;  // A' W b
+        private readonly MathNet.Numerics.LinearAlgebra.Vector<double> _rhs; // W^(1/2) b
         private readonly double _shrink; // 1 / mu: the slab's log-density slope
         private readonly double _perTerm; // -2 log of one proportion's prior mass and density scale, without its Occam factor
 
-        public NodeProblem(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> w, MixturePrior prior)
+        public NodeProblem(NodeDesign design, ReadOnlySpan<double> b, MixturePrior prior)
         {
             if (!(prior.InclusionProbability is > 0 and < 1) || !(prior.SlabMean > 0))
                 throw new ArgumentException($"the prior needs an inclusion probability in (0, 1) and a positive slab mean, not {prior}", nameof(prior));
-            _k = a.Length;
-            _a = a.ToArray();
+            _d = design;
+            _k = design.K;
+            _a = design.A;
+            _w = design.W;
+            _g = design.G;
             _b = b.ToArray();
-            _w = w.ToArray();
             _shrink = 1 / prior.SlabMean;
             var q = prior.InclusionProbability;
             _perTerm = 2 * Math.Log(prior.SlabMean) - Math.Log(2 * Math.PI) + 2 * Math.Log((1 - q) / q);
-            _g = new double[_k, _k];
             _h = new double[_k];
+            _rhs = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(_k);
             for (var r = 0; r < _k; r++)
-                for (var l = 0; l < _k; l++)
-                {
-                    var arl = (r == l ? 1 : 0) - _a[r];
-                    _h[l] += _w[r] * arl * _b[r];
-                    for (var m = l; m < _k; m++)
-                        _g[l, m] += _w[r] * arl * ((r == m ? 1 : 0) - _a[r]);
-                }
-            for (var l = 0; l < _k; l++)
-                for (var m = 0; m < l; m++) _g[l, m] = _g[m, l];
+            {
+                _rhs[r] = Math.Sqrt(_w[r]) * _b[r];
+                for (var l = 0; l < _k; l++) _h[l] += _w[r] * ((r == l ? 1 : 0) - _a[r]) * _b[r];
+            }
         }
 
         /// <summary>Every support of size at most K - 1 whose mode is positive.</summary>
@@ -419,6 +499,7 @@ public static class MixtureSolver
                 }
                 if (bestL < 0) break;
                 passive.Add(bestL);
+                passive.Sort(); // ascending: the order the factorizations are memoised in
                 while (true)
                 {
                     var z = Mode(passive.ToArray())?.Z;
@@ -443,34 +524,15 @@ public static class MixtureSolver
         }
 
         /// <summary>
-        /// The unconstrained mode on a support, (A_S' W A_S) z = A_S' W b - 1/mu, with ln det(A_S' W A_S):
-        /// MathNet's Householder QR of the weighted columns W^(1/2) A_S = QR, not the normal equations, whose
-        /// condition number is the square of this one (rare states carry weights m / p up to 2m); the least-squares
-        /// solution is then shifted by R^-1 R'^-1 1/mu, and the determinant is the squared product of R's diagonal.
-        /// Null when the columns are (nearly) dependent: a support holding every state the network can take is
-        /// rank deficient, since the columns of A = I - a 1' sum to a multiple of a.
+        /// The unconstrained mode on a support, (A_S' W A_S) z = A_S' W b - 1/mu, with ln det(A_S' W A_S): the
+        /// least-squares solution from the support's QR, shifted by R^-1 R'^-1 1/mu. Null for a singular support.
         /// </summary>
         private (double[] Z, double LogDet)? Mode(ReadOnlySpan<int> support)
         {
+            if (_d.FactorOf(support) is not { } factor) return null;
             var n = support.Length;
-            var design = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(_k, n);
-            var rhs = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(_k);
-            for (var r = 0; r < _k; r++)
-            {
-                var root = Math.Sqrt(_w[r]);
-                rhs[r] = root * _b[r];
-                for (var t = 0; t < n; t++) design[r, t] = root * ((r == support[t] ? 1 : 0) - _a[r]);
-            }
-            var qr = design.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
-            var rr = qr.R;
-            // Relative pivot test on R (1e-6 here is the 1e-12 the normal equations' pivots were held to).
-            var logDet = 0.0;
-            for (var t = 0; t < n; t++)
-            {
-                if (Math.Abs(rr[t, t]) <= 1e-6 * design.Column(t).L2Norm()) return null;
-                logDet += 2 * Math.Log(Math.Abs(rr[t, t]));
-            }
-            var z = qr.Solve(rhs).ToArray();
+            var rr = factor.Qr.R;
+            var z = factor.Qr.Solve(_rhs).ToArray();
             // R' y = 1/mu (forward), then R c = y (back): c = (R'R)^-1 1/mu.
             var y = new double[n];
             for (var t = 0; t < n; t++)
@@ -486,7 +548,7 @@ public static class MixtureSolver
                 y[t] = s / rr[t, t];
             }
             for (var t = 0; t < n; t++) z[t] -= y[t];
-            return (z, logDet);
+            return (z, factor.LogDet);
         }
 
         /// <summary>Weighted residual sum of squares of x.</summary>
