@@ -101,6 +101,38 @@ public sealed class MixtureSolverTests
             Assert.Contains(Enumerable.Range(0, v.Cardinality), k => row.Solution.Pi[v.StateOffset + k] == 0);
     }
 
+    /// <summary>
+    /// The empirical-Bayes prior: ALARM has 105 states in 37 nodes, so 68 candidates. Oracle: the rule of
+    /// succession (s + 1) / (C + 2) and the flat-Dirichlet mean 1 / (s + 1), by hand.
+    /// </summary>
+    [Fact]
+    public void Robust_prior_follows_the_number_of_interventions_found()
+    {
+        var net = DiscreteData.Load("alarm");
+        Assert.Equal(new MixturePrior(1.0 / 70, 1.0), MixturePrior.ForInterventions(net, 0));
+        Assert.Equal(new MixturePrior(35.0 / 70, 1.0 / 35), MixturePrior.ForInterventions(net, 34));
+        var pi = new double[net.StateCount];
+        pi[3] = 0.2;
+        pi[40] = 1e-9;
+        Assert.Equal(MixturePrior.ForInterventions(net, 2), MixturePrior.FromProportions(net, pi));
+
+        // The solve stops at a fixed point: one more pass under the prior of its answer changes nothing.
+        var oracle = Oracle("alarm");
+        var instance = DimmInstance.Load(DiscreteData.Dir("dimm", "alarm-nivn34-m1e5-seed0.json"), net);
+        var solution = MixtureSolver.Solve(oracle, instance.Mixture);
+        var prior = MixturePrior.FromProportions(net, [.. solution.Pi]);
+        var again = new double[net.StateCount];
+        foreach (var j in net.TopologicalOrder)
+        {
+            var v = net.Variables[j];
+            var b = new double[v.Cardinality];
+            MixtureSolver.NodeTarget(oracle, j, instance.Mixture.Values, again, b);
+            MixtureSolver.SolveNodeRobust(oracle.Base(j), b, MixtureSolver.RobustWeights(instance.Mixture.Of(j), instance.Samples), prior,
+                again.AsSpan(v.StateOffset, v.Cardinality));
+        }
+        Assert.Equal(prior, MixturePrior.FromProportions(net, again));
+    }
+
     /// <summary>Our metric definition (over the 105 pi and pi_phi) reproduces the reference's own figures from its recovered proportions.</summary>
     [Fact]
     public void Metrics_match_the_reference_definition()
