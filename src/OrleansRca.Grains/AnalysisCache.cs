@@ -36,7 +36,7 @@ public sealed class AnalysisCache : IDisposable
         ComputeSlots = options?.Value.ComputeSlots ?? AnalysisLifetimeOptions.DefaultComputeSlots;
         _compute = new SemaphoreSlim(ComputeSlots);
         _grains = grains;
-        _datasets = new DatasetCache(datasets);
+        _datasets = new DatasetCache(datasets, options?.Value.DatasetCacheBytes ?? DatasetCache.DefaultCapacityBytes);
         metrics?.Track(_datasets);
         _time = time ?? TimeProvider.System;
         Silo = silo.SiloAddress.ToString();

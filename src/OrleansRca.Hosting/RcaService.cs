@@ -58,7 +58,11 @@ public static class RcaService
         });
 
         // Finished analyses are forgotten after the retention: with the idle orchestrators' deactivation this bounds memory.
-        builder.Services.Configure<OrleansRca.Grains.Workflows.AnalysisLifetimeOptions>(lifetime => lifetime.Retention = options.Retention);
+        builder.Services.Configure<OrleansRca.Grains.Workflows.AnalysisLifetimeOptions>(lifetime =>
+        {
+            lifetime.Retention = options.Retention;
+            lifetime.DatasetCacheBytes = options.DatasetCacheBytes;
+        });
 
         // Grain calls carry the caller's span, so one trace follows an analysis from the HTTP request over its grains.
         builder.UseOrleans(silo => silo.AddActivityPropagation());

@@ -10,7 +10,11 @@ namespace OrleansRca.Grains.Datasets;
 /// </summary>
 public sealed class DatasetCache(IDatasetStore store, long capacityBytes = DatasetCache.DefaultCapacityBytes)
 {
-    public const long DefaultCapacityBytes = 2L << 30;
+    /// <summary>
+    /// The <c>serve</c> default. Beside the embedded store the cache holds the same objects (it adds only what
+    /// the store dropped while an analysis still used it); beside PostgreSQL it is the silo's copy of what runs.
+    /// </summary>
+    public const long DefaultCapacityBytes = 512L << 20;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (OnceSlot<Dataset> Slot, long Bytes, long LastUse)> _entries = new(StringComparer.Ordinal);
