@@ -123,4 +123,24 @@ public sealed class DatasetStoreTests
         await new StoreIntake(store).AddCsvAsync("a,b\n5,6\n", "data", CancellationToken.None);
         Assert.Equal(0, store.PinnedBytes);
     }
+
+    [Fact]
+    public async Task The_silo_cache_keeps_to_its_bound_dropping_the_least_recently_used_and_reloads_on_use()
+    {
+        var store = StoreFor(100);
+        for (var n = 1; n <= 5; n++) await store.SaveAsync(Make(n), DatasetOrigin.Upload);
+        var size = Make(0).SizeBytes;
+        var cache = new DatasetCache(store, 3 * size);
+
+        foreach (var n in new[] { 1, 2, 3, 1, 4 }) await cache.GetAsync(Make(n).Id);
+
+        // 2 was the least recently used when 4 came in.
+        Assert.Equal(3 * size, cache.Bytes);
+        await cache.GetAsync(Make(5).Id); // drops 3, the least recently used now
+        await cache.GetAsync(Make(2).Id); // reloaded from the store, dropping 1
+        Assert.Equal(3 * size, cache.Bytes);
+        var unknown = await Assert.ThrowsAsync<OrleansRca.Causal.InputException>(() => cache.GetAsync(Make(99).Id));
+        Assert.Contains(Make(99).Id, unknown.Message, StringComparison.Ordinal);
+        Assert.Equal(3 * size, cache.Bytes);
+    }
 }
