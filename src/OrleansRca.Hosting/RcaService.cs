@@ -71,7 +71,8 @@ public static class RcaService
             .ConfigureResource(resource => resource.AddService("orleans-rca"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter("Microsoft.Orleans", RcaMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting");
+                // System.Runtime: the GC heap and working set beside the process' own figures, to tell live data from lazy collection.
+                metrics.AddMeter("Microsoft.Orleans", RcaMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "System.Runtime");
                 metrics.AddPrometheusExporter();
                 if (otlp) metrics.AddOtlpExporter();
             })
