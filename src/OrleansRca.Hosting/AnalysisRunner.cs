@@ -86,7 +86,7 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatase
             {
                 progress?.Report(status.Progress);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(250, delay.TotalMilliseconds * 1.5));
+                delay = TimeSpan.FromMilliseconds(Math.Min(MaxPollMs, delay.TotalMilliseconds * 1.5));
                 status = await RetryAsync(grain.GetStatusAsync, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -108,6 +108,12 @@ internal sealed class AnalysisRunner(IClusterClient client, IHost? host, IDatase
         return JsonNode.Parse(status.ResultJson ?? "{}") as JsonObject
             ?? throw new InvalidOperationException($"analysis {status.Id} returned a result that is not a JSON object");
     }
+
+    /// <summary>
+    /// Status polls back off to this: an embedded silo answers a poll in microseconds, so its caller polls often and
+    /// sees the result at once; a remote cluster is polled less often (each poll is a network round trip).
+    /// </summary>
+    private int MaxPollMs => localStore is not null ? 20 : 250;
 
     // A CLI waits out a membership change longer than an HTTP request does: it has nobody to answer 503 to.
     private static Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>

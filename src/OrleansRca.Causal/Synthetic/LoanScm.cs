@@ -82,6 +82,8 @@ public sealed class LoanScm : RootClamScm
 
     protected override bool Accept(double y, bool anomaly) => anomaly ? y < AnomalyLabel : y > NormalLabel;
 
+    public override double MeanShift(int node) => Shifts.GetValueOrDefault(Nodes[node]);
+
     public override double LabelCut(RootClamSample sample) => FlippedLabel;
 
     public override bool LabelIsNormal(double y, double cut) => y > cut;

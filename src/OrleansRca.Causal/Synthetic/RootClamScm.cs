@@ -67,6 +67,12 @@ public abstract class RootClamScm
     /// <summary>Whether a row may enter the sample (Loan keeps normal rows with y &gt; 0.95, anomalies with y &lt; 0.05).</summary>
     protected virtual bool Accept(double label, bool anomaly) => true;
 
+    /// <summary>
+    /// How far an anomaly moves a candidate's noise on average (shifted mean minus normal mean; 0 for other nodes).
+    /// Every candidate's noise enters its mechanism additively, so an action of minus this undoes the push on average.
+    /// </summary>
+    public abstract double MeanShift(int node);
+
     /// <summary>The label cut of the mitigation protocol, from the normal rows of a sample.</summary>
     public abstract double LabelCut(RootClamSample sample);
 

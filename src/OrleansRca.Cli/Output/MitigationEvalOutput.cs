@@ -27,6 +27,10 @@ public static class MitigationEvalOutput
             ["model_detector_flip"] = Num(s.ModelDetectorFlip),
             ["ms_per_row"] = s.MillisecondsPerRow,
             ["statuses"] = new JsonObject(s.Statuses.Select(kv => KeyValuePair.Create(MitigationJson.StatusText(kv.Key), (JsonNode?)kv.Value))),
+            ["undo_shift"] = new JsonObject
+            {
+                ["detector_flip"] = Num(s.UndoShift.DetectorFlip), ["label_flip"] = Num(s.UndoShift.LabelFlip), ["mean_action_norm"] = Num(s.UndoShift.MeanNorm),
+            },
             ["published"] = s.Published is { } p ? new JsonObject
             {
                 ["detector"] = p.Detector, ["detector_flip"] = p.DetectorFlip, ["label_flip"] = p.LabelFlip, ["mean_action_norm"] = p.ActionNorm,
@@ -38,7 +42,7 @@ public static class MitigationEvalOutput
     public static void WriteTable(IAnsiConsole console, IReadOnlyList<MitigationScore> scores)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("Anomaly mitigation, RootCLAM protocol (ours | RootCLAM table 4)");
-        foreach (var c in new[] { "dataset", "mechanisms", "seed", "detector", "alpha", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses" })
+        foreach (var c in new[] { "dataset", "mechanisms", "seed", "detector", "alpha", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses", "reference: true shift undone (Ŷ flip, Y flip, mean ||θ/sd||)" })
             table.AddColumn(c);
         foreach (var s in scores)
         {
@@ -46,7 +50,8 @@ public static class MitigationEvalOutput
             table.AddRow(s.Dataset, s.Mechanisms, s.Seed.ToString(CultureInfo.InvariantCulture), $"{AnomalyDetector.ToText(s.Detector)} | {p?.Detector}", F(s.Alpha), $"{s.Detected}/{s.Anomalies}",
                 $"{F(s.DetectorFlip)} | {F(p?.DetectorFlip)}", $"{F(s.LabelFlip)} | {F(p?.LabelFlip)}", $"{F(s.MeanNorm)} | {F(p?.ActionNorm)}", F(s.MeanNormDetector),
                 s.MillisecondsPerRow.ToString("F3", CultureInfo.InvariantCulture),
-                string.Join(", ", s.Statuses.Select(kv => $"{MitigationJson.StatusText(kv.Key)} {kv.Value}")));
+                string.Join(", ", s.Statuses.Select(kv => $"{MitigationJson.StatusText(kv.Key)} {kv.Value}")),
+                $"{F(s.UndoShift.DetectorFlip)}, {F(s.UndoShift.LabelFlip)}, {F(s.UndoShift.MeanNorm)}");
         }
         FittedTable.Write(console, table);
     }

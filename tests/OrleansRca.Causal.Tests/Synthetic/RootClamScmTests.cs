@@ -30,6 +30,42 @@ public sealed class RootClamScmTests
         }
     }
 
+    /// <summary>
+    /// The mitigation protocol's reference (undo the push) uses each candidate's mean shift: it must equal the
+    /// difference of the noise means drawn with and without the shift (within sampling error), for every node.
+    /// </summary>
+    [Theory]
+    [InlineData("loan")]
+    [InlineData("adult")]
+    public void MeanShiftIsTheDifferenceOfTheDrawnNoiseMeans(string dataset)
+    {
+        RootClamScm scm = dataset == "loan" ? new LoanScm() : new AdultScm();
+        var all = (1 << scm.Candidates.Count) - 1;
+        const int draws = 40_000;
+        var n = scm.Graph.Count;
+        var shifted = new double[n];
+        var normal = new double[n];
+        var shiftedSq = new double[n];
+        var normalSq = new double[n];
+        var u = new double[n];
+        var random = new System.Random(11);
+        for (var k = 0; k < draws; k++)
+        {
+            scm.DrawNoise(random, all, u);
+            for (var v = 0; v < n; v++) { shifted[v] += u[v]; shiftedSq[v] += u[v] * u[v]; }
+            scm.DrawNoise(random, 0, u);
+            for (var v = 0; v < n; v++) { normal[v] += u[v]; normalSq[v] += u[v] * u[v]; }
+        }
+        for (var v = 0; v < n; v++)
+        {
+            var difference = (shifted[v] - normal[v]) / draws;
+            var variance = (shiftedSq[v] / draws - Math.Pow(shifted[v] / draws, 2) + normalSq[v] / draws - Math.Pow(normal[v] / draws, 2)) / draws;
+            Assert.True(Math.Abs(difference - scm.MeanShift(v)) < 5 * Math.Sqrt(variance) + 1e-12,
+                $"{scm.Nodes[v]}: drawn {difference}, stated {scm.MeanShift(v)}");
+        }
+        Assert.All(scm.Candidates, c => Assert.NotEqual(0, scm.MeanShift(scm.Graph.IndexOf(c))));
+    }
+
     [Fact]
     public void LoanAnomaliesCycleThroughAllFifteenTypesWithTheirRootCauses()
     {
