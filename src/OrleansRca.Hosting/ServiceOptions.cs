@@ -33,7 +33,7 @@ public sealed record ServiceOptions
     /// <summary>Most characters a formula mechanism may have (<c>--max-formula-length</c>).</summary>
     public int MaxFormulaLength { get; init; } = 10_000;
 
-    /// <summary>Most rows a table of an analysis may have (<c>--max-rows</c>).</summary>
+    /// <summary>Most rows a table may have, inline in an analysis or uploaded as a dataset (<c>--max-rows</c>).</summary>
     public long MaxRows { get; init; } = 10_000_000;
 
     /// <summary>How long a finished analysis (status and result) is kept before its id answers 404 (<c>--retention</c>).</summary>
