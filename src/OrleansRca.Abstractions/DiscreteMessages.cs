@@ -34,7 +34,9 @@ public sealed record NodeSolveWork(
     [property: Id(0)] string AnalysisId,
     [property: Id(1)] int Node,
     [property: Id(2)] int[] KnownStates,
-    [property: Id(3)] double[] KnownPi);
+    [property: Id(3)] double[] KnownPi,
+    [property: Id(4)] double InclusionProbability,
+    [property: Id(5)] double SlabMean);
 
 /// <summary>pi_{Node, .} in the node's state order.</summary>
 [GenerateSerializer, Immutable, Alias("rca.NodeSolution")]

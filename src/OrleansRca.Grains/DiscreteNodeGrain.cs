@@ -40,7 +40,7 @@ public sealed class DiscreteNodeGrain(AnalysisCache cache) : Grain, IDiscreteNod
         {
             var known = new double[request.Network.StateCount];
             for (var t = 0; t < work.KnownStates.Length; t++) known[work.KnownStates[t]] = work.KnownPi[t];
-            return MixtureWavefronts.SolveNode(oracle, request.Mixture, request.Method, work.Node, known);
+            return MixtureWavefronts.SolveNode(oracle, request.Mixture, request.Method, work.Node, known, new MixturePrior(work.InclusionProbability, work.SlabMean));
         });
         return new NodeSolution(work.Node, pi, Discrete.Silo);
     }

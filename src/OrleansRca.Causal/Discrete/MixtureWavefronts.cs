@@ -21,6 +21,11 @@ namespace OrleansRca.Causal.Discrete;
 /// it: the exact method's check that the proportions so far do not exceed 1, the first error in that
 /// order, the robust method's scaling back onto the simplex, and pi_phi.
 /// </para>
+/// <para>
+/// The robust method repeats the solve under the empirical-Bayes prior of the previous pass
+/// (<see cref="MixturePrior"/>) until the number of interventions found is stable; each pass splits as above,
+/// and the prior between passes comes from the assembled solution (<see cref="MixturePrior.FromProportions"/>).
+/// </para>
 /// </remarks>
 public static class MixtureWavefronts
 {
@@ -49,10 +54,12 @@ public static class MixtureWavefronts
 
     /// <summary>
     /// Node <paramref name="node"/>'s proportions pi_{node, .} (in its state order), given the proportions of
-    /// its ancestors in <paramref name="pi"/> (network-wide numbering; entries of other nodes are ignored).
+    /// its ancestors in <paramref name="pi"/> (network-wide numbering; entries of other nodes are ignored) and,
+    /// for the robust method, the pass's prior (null: the first pass's, <see cref="MixturePrior.ForInterventions"/> with none).
     /// </summary>
     /// <exception cref="InputException">Exact method: inconsistent or non-identifiable at this node (naming it).</exception>
-    public static double[] SolveNode(InterventionalMarginals oracle, MixtureMarginals mixture, MixtureMethod method, int node, ReadOnlySpan<double> pi)
+    public static double[] SolveNode(InterventionalMarginals oracle, MixtureMarginals mixture, MixtureMethod method, int node, ReadOnlySpan<double> pi,
+        MixturePrior? prior = null)
     {
         var net = oracle.Network;
         if (!ReferenceEquals(net, mixture.Network))
@@ -82,7 +89,7 @@ public static class MixtureWavefronts
         {
             var samples = mixture.Samples ?? throw new InputException("the robust estimator needs the number of samples ('samples' in the mixture file)");
             var weights = MixtureSolver.RobustWeights(mixture.Of(node), samples);
-            MixtureSolver.SolveNodeRobust(oracle.Base(node), b, weights, MixtureSolver.RobustPenalty(net.StateCount), x);
+            MixtureSolver.SolveNodeRobust(oracle.Base(node), b, weights, prior ?? MixturePrior.ForInterventions(net, 0), x);
         }
         return x;
     }
@@ -134,6 +141,20 @@ public static class MixtureWavefronts
     {
         var net = oracle.Network;
         method = ResolveMethod(method, mixture);
+        var prior = MixturePrior.ForInterventions(net, 0);
+        for (var pass = 1; ; pass++)
+        {
+            var solution = SolvePass(oracle, mixture, method, prior);
+            if (method == MixtureMethod.Exact || pass == MixtureSolver.MaxPriorPasses) return solution;
+            var next = MixturePrior.FromProportions(net, [.. solution.Pi]);
+            if (next == prior) return solution;
+            prior = next;
+        }
+    }
+
+    private static MixtureSolution SolvePass(InterventionalMarginals oracle, MixtureMarginals mixture, MixtureMethod method, MixturePrior prior)
+    {
+        var net = oracle.Network;
         var perNode = new double[]?[net.Count];
         var errors = new string?[net.Count];
         var pi = new double[net.StateCount];
@@ -143,7 +164,7 @@ public static class MixtureWavefronts
                 if (Ancestors(net, j).Any(i => errors[i] is not null || perNode[i] is null)) continue;
                 try
                 {
-                    perNode[j] = SolveNode(oracle, mixture, method, j, pi);
+                    perNode[j] = SolveNode(oracle, mixture, method, j, pi, prior);
                     perNode[j]!.CopyTo(pi, net.Variables[j].StateOffset);
                 }
                 catch (InputException e)

@@ -95,18 +95,22 @@ public static class Localizer
 {
     /// <summary>
     /// Ranks blamed nodes under the hypothesis that one of them is the root cause. H_v says v's noise was
-    /// pushed and its blamed descendants follow (a misfitted or unlearnable mechanism passes a cause's shift
-    /// on to its children's residuals), while every other blamed node is a normal noise by chance. Its
+    /// pushed and its anomalous descendants follow (a misfitted or unlearnable mechanism passes a cause's shift
+    /// on to its children's residuals), while every other anomalous node is a normal noise by chance. Its
     /// log-likelihood ratio against "all normal" is, up to a constant per hypothesis, the surprise it
-    /// explains: Σ surprise(w) over the blamed w in v and its descendants. The most upstream surprise that
-    /// explains the rest comes first; among nodes explaining as much, the more surprising one.
+    /// explains: Σ surprise(w) over the anomalous w (<paramref name="evidence"/>) in v and its descendants,
+    /// wherever they sit: a pushed node moves everything downstream of it, not only what lies on the way to the
+    /// alerting node. The most upstream surprise that explains the rest comes first; among nodes explaining as
+    /// much, the more surprising one.
     /// </summary>
-    public static IReadOnlyList<(int Node, double Score)> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<double> surprise)
+    /// <param name="blamed">The hypotheses: nodes surprising enough to be blamed.</param>
+    /// <param name="evidence">The anomalous nodes a hypothesis can explain (a superset of <paramref name="blamed"/>).</param>
+    public static IReadOnlyList<(int Node, double Score)> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<int> evidence, IReadOnlyList<double> surprise)
     {
         return blamed.Select(v =>
         {
             var down = g.Descendants([v]);
-            return (Node: v, Score: blamed.Where(w => down[w]).Sum(w => surprise[w]), Own: surprise[v]);
+            return (Node: v, Score: evidence.Where(w => down[w]).Sum(w => surprise[w]), Own: surprise[v]);
         }).OrderByDescending(x => x.Score).ThenByDescending(x => x.Own).ThenBy(x => x.Node).Select(x => (x.Node, x.Score)).ToList();
     }
 
@@ -253,7 +257,8 @@ public static class Localizer
         var level = options.BlameLevel / upstream.Count(u => u);
         var candidates = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v)
             && surprise[v] > -Math.Log(Math.Min(level, 1.0 / nodeScores[v].NormalCount))).ToList();
-        var blamed = SingleCauseRanking(g, candidates, surprise).Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
+        // Evidence: every node anomalous at pi (the localization's own flag), upstream of the target or not.
+        var blamed = SingleCauseRanking(g, candidates, flagged.Union(candidates).ToList(), surprise).Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
         return new LocalizedRow(rowIndex, blamed.Count > 0 ? RowStatus.Ok : RowStatus.NoCandidate, rootCauses, scores, surpriseByName, blamed,
             unobservedNames, targetTail, null);
     }

@@ -10,8 +10,9 @@ namespace OrleansRca.Grains.Workflows;
 /// node's grain, gathered into <c>InterventionalMarginals</c>; (2) the mixture solved node by node in
 /// topological wavefronts: the nodes of one level in parallel on their node grains, each given only its
 /// ancestors' proportions (<c>MixtureWavefronts</c> explains why that gives the sequential solve's bits);
-/// (3) the core assembles the solution in topological order. The result equals <c>MixtureSolver.Solve</c>.
-/// Pieces: <c>base</c> (P(X)), <c>do:i</c> (P(X | do(X_i = a)) for each state a, row-major), <c>pi:j</c>.
+/// (3) the core assembles the solution in topological order; the robust method repeats (2) and (3) under the
+/// empirical-Bayes prior of the previous pass until it is stable. The result equals <c>MixtureSolver.Solve</c>.
+/// Pieces: <c>base</c> (P(X)), <c>do:i</c> (P(X | do(X_i = a)) for each state a, row-major), <c>pi:p:j</c> (pass p).
 /// </summary>
 public sealed class DiscreteWorkflow(DiscreteSpec spec) : IAnalysisWorkflow
 {
@@ -77,10 +78,30 @@ public sealed class DiscreteWorkflow(DiscreteSpec spec) : IAnalysisWorkflow
         await context.SaveAsync();
         Oracle = Gather(net, pieces);
 
-        // (2) The per-node systems, one topological level at a time; a node needs only its ancestors' proportions.
+        // (2) and (3), pass by pass: the robust prior of pass p + 1 comes from pass p's assembled solution.
         var ancestors = Enumerable.Range(0, n).Select(j => MixtureWavefronts.Ancestors(net, j)).ToArray();
+        var prior = MixturePrior.ForInterventions(net, 0);
+        for (var pass = 1; ; pass++)
+        {
+            var solution = await SolvePassAsync(context, request, ancestors, pass, prior, ct);
+            if (request.Method == MixtureMethod.Exact || pass == MixtureSolver.MaxPriorPasses)
+                return solution.ToJson().ToJsonString();
+            var next = MixturePrior.FromProportions(net, [.. solution.Pi]);
+            if (next == prior) return solution.ToJson().ToJsonString();
+            prior = next;
+        }
+    }
+
+    private static async Task<MixtureSolution> SolvePassAsync(WorkflowContext context, DisentanglementRequest request, int[][] ancestors, int pass,
+        MixturePrior prior, CancellationToken ct)
+    {
+        var net = request.Network;
+        var n = net.Count;
+        var pieces = context.Pieces;
+
+        // (2) The per-node systems, one topological level at a time; a node needs only its ancestors' proportions.
         var perNode = new double[]?[n];
-        for (var j = 0; j < n; j++) perNode[j] = pieces.GetValueOrDefault($"pi:{j}");
+        for (var j = 0; j < n; j++) perNode[j] = pieces.GetValueOrDefault($"pi:{pass}:{j}");
         var errors = new string?[n];
         foreach (var level in MixtureWavefronts.Levels(net))
         {
@@ -92,13 +113,15 @@ public sealed class DiscreteWorkflow(DiscreteSpec spec) : IAnalysisWorkflow
                     .SelectMany(i => perNode[i]!.Select((pi, a) => (State: net.Variables[i].StateOffset + a, Pi: pi)))
                     .Where(e => e.Pi != 0)
                     .ToList();
-                var work = new NodeSolveWork(context.AnalysisId, j, [.. known.Select(e => e.State)], [.. known.Select(e => e.Pi)]);
+                var work = new NodeSolveWork(context.AnalysisId, j, [.. known.Select(e => e.State)], [.. known.Select(e => e.Pi)],
+                    prior.InclusionProbability, prior.SlabMean);
                 try
                 {
                     var solution = await context.CallAsync($"mixture system of '{net.Variables[j].Name}'", () => NodeGrain(context, net, j).SolveAsync(work), ct);
                     perNode[j] = solution.Pi;
-                    pieces[$"pi:{j}"] = solution.Pi;
-                    context.Progress = 0.5 + 0.5 * perNode.Count(p => p is not null) / n;
+                    pieces[$"pi:{pass}:{j}"] = solution.Pi;
+                    // The pass count is not known ahead: pass p fills half of what is left, [1 - 2^-p, 1 - 2^-(p+1)].
+                    context.Progress = 1 - Math.Pow(0.5, pass) * (1 - 0.5 * perNode.Count(p => p is not null) / n);
                     await context.SaveSoonAsync();
                 }
                 catch (BadInputException e)
@@ -111,7 +134,7 @@ public sealed class DiscreteWorkflow(DiscreteSpec spec) : IAnalysisWorkflow
         await context.SaveAsync();
 
         // (3) Assembled in topological order, exactly as the sequential solve checks and scales.
-        return MixtureWavefronts.Assemble(net, request.Method, perNode, errors).ToJson().ToJsonString();
+        return MixtureWavefronts.Assemble(net, request.Method, perNode, errors);
     }
 
     /// <summary>The pieces as <c>InterventionalMarginals</c>' plain arrays: row g = do(state g), in the network-wide numbering.</summary>

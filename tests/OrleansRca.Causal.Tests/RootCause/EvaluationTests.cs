@@ -61,6 +61,7 @@ public sealed class EvaluationTests
         Assert.Equal(12, availability.Issues);
         // Beside the baseline's 0.833 / 1.0 / 1.0: specificity held, recall reported (docs/benchmarks.md).
         Assert.True(availability.Specificity >= 0.8, $"availability specificity {availability.Specificity:F3}");
+        Assert.True(availability.Top1 >= 0.66, $"availability top-1 {availability.Top1:F3}");
     }
 
     [Fact]

@@ -181,4 +181,19 @@ public sealed class LocalizationTests
     internal static string Csv(DataTable t) =>
         string.Join(",", t.Names) + "\n" + string.Join("\n", Enumerable.Range(0, t.Rows).Select(r =>
             string.Join(",", t.Columns.Select(c => c[r].ToString("R", System.Globalization.CultureInfo.InvariantCulture))))) + "\n";
+
+    /// <summary>
+    /// A pushed node moves all of its descendants: anomalous ones off the path to the alerting node count for it too.
+    /// A -> T, A -> C, B -> T with C anomalous: A explains 4 + 5, B only its own 7.
+    /// </summary>
+    [Fact]
+    public void Single_cause_ranking_counts_anomalous_descendants_off_the_path_to_the_target()
+    {
+        var g = OrleansRca.Causal.Graphs.CausalGraph.Create(["A", "B", "C", "T"], [("A", "T"), ("A", "C"), ("B", "T")]);
+        double[] surprise = [4, 7, 5, 0];
+        var ranked = Localizer.SingleCauseRanking(g, [0, 1], [0, 1, 2], surprise);
+        Assert.Equal([(0, 9.0), (1, 7.0)], ranked);
+        // Without C's evidence, B's larger surprise comes first.
+        Assert.Equal([(1, 7.0), (0, 4.0)], Localizer.SingleCauseRanking(g, [0, 1], [0, 1], surprise));
+    }
 }
