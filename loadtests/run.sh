@@ -2,7 +2,7 @@
 # Load and soak runs against `rca serve` started here as real processes on 127.0.0.1, with the API key on.
 #   loadtests/run.sh one   [SECONDS]   one silo (localhost clustering)
 #   loadtests/run.sh three [SECONDS]   three silos on PostgreSQL (RCA_LOAD_POSTGRES: a connection string to an existing database)
-#   loadtests/run.sh soak  [SECONDS]   one silo, mixed load for SECONDS (default 600), one line per 10 s
+#   loadtests/run.sh soak  [SECONDS]   one silo, mixed load for SECONDS (default 600), one line per 10 s, small dataset bounds
 # Results go to loadtests/results/ (JSON summary, and the soak's curve as CSV). Bounded: every run stops at its time.
 # Holds /tmp/rca-build.lock while it measures (the machine is shared); run it bare, not under flock.
 set -euo pipefail
@@ -46,8 +46,15 @@ case "$mode" in
     dotnet "$load" --url http://127.0.0.1:5281,http://127.0.0.1:5282,http://127.0.0.1:5283 --api-key-file "$key" --workers 24 \
       --count 1000000 --seconds "$seconds" --warmup 500 --server-pid "$(IFS=,; echo "${pids[*]}")" --out "$out/three-silos.json" ;;
   soak)
-    # Results kept 2 minutes (not a day), so a 10-minute soak shows whether memory levels off once they expire.
-    start http://127.0.0.1:5281 21281 31281 --cluster-id "soak-$$" --retention 00:02:00
+    # Results kept a minute (not a day) and small dataset bounds, so a few minutes show whether memory levels off
+    # once results expire and the store is full. Override with RCA_SOAK_RETENTION, RCA_SOAK_STORE_BYTES, RCA_SOAK_CACHE_BYTES.
+    start http://127.0.0.1:5281 21281 31281 --cluster-id "soak-$$" --retention "${RCA_SOAK_RETENTION:-00:01:00}" \
+      --dataset-store-bytes "${RCA_SOAK_STORE_BYTES:-134217728}" --dataset-cache-bytes "${RCA_SOAK_CACHE_BYTES:-67108864}"
+    # The store's own figures beside the generator's curve (the /metrics scrape needs no key).
+    ( while kill -0 "${pids[0]}" 2>/dev/null; do
+        printf '%s %s\n' "$(date +%s)" "$(curl -sf http://127.0.0.1:5281/metrics | grep -E '^(rca_dataset_(store|cache)_|dotnet_gc_last_collection_heap_size|dotnet_process_memory_working_set|orleans_catalog_activations\{[^}]*analysisorchestrator)' | tr '\n' ' ')"
+        sleep 10
+      done ) > "$out/soak-store.txt" 2>/dev/null &
     dotnet "$load" --url http://127.0.0.1:5281 --api-key-file "$key" --workers 8 --count 100000000 --seconds "${2:-600}" \
       --warmup 500 --sample-every 10 --server-pid "${pids[0]}" --out "$out/soak.json" ;;
   *) echo "usage: loadtests/run.sh one|three|soak [SECONDS]" >&2; exit 2 ;;

@@ -23,6 +23,7 @@ namespace OrleansRca.Grains;
 public sealed partial class AnalysisOrchestratorGrain(
     [PersistentState("analysis", RcaStorage.Name)] IPersistentState<AnalysisState> state,
     AnalysisCache cache,
+    OrleansRca.Grains.Datasets.IDatasetStore datasets,
     IOptions<AnalysisLifetimeOptions> lifetime,
     RcaMetrics metrics,
     ILogger<AnalysisOrchestratorGrain> logger) : Grain, IAnalysisOrchestratorGrain, IDiscreteAnalysisGrain, IRemindable
@@ -77,6 +78,7 @@ public sealed partial class AnalysisOrchestratorGrain(
             state.State = new AnalysisState();
             _submitting = null;
             cache.Forget(Id);
+            datasets.Release(Id);
             return new AnalysisStatus(Id, spec.Kind, AnalysisStage.Failed, 0, null, new AnalysisError(AnalysisError.BadInput, e.Message));
         }
 
@@ -137,6 +139,7 @@ public sealed partial class AnalysisOrchestratorGrain(
                 if (lifetime.Value.UseReminders && await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
                 await state.ClearStateAsync();
                 state.State = new AnalysisState();
+                datasets.Release(Id);
                 DeactivateOnIdle();
                 break;
         }
@@ -239,6 +242,8 @@ public sealed partial class AnalysisOrchestratorGrain(
         metrics.Finished(S.Spec?.Kind ?? "", stage == AnalysisStage.Succeeded ? "succeeded" : error?.Kind ?? AnalysisError.Internal,
             S.SubmittedAt is { } submitted ? S.FinishedAt.Value - submitted : TimeSpan.Zero);
         cache.Forget(Id);
+        // Its tables may go now (inline ones first) if the dataset store needs the room.
+        datasets.Release(Id);
         await ScheduleExpiryAsync(lifetime.Value.Retention);
     }
 

@@ -8,7 +8,7 @@ namespace OrleansRca.Grains;
 /// <summary>
 /// The engine's own instruments, on one meter (<see cref="MeterName"/>) from the host's <see cref="IMeterFactory"/>:
 /// analyses started, succeeded and failed, their duration by kind, rows and pairs processed, analyses in progress
-/// on this silo, and the bytes of the silo's dataset cache. Recording costs nothing when no exporter listens.
+/// on this silo, the bytes of the silo's dataset cache and of the in-memory dataset store. Recording costs nothing when no exporter listens.
 /// </summary>
 public sealed class RcaMetrics
 {
@@ -22,6 +22,7 @@ public sealed class RcaMetrics
     private readonly Counter<long> _pairs;
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<DatasetCache> _caches = [];
+    private readonly ConcurrentDictionary<InMemoryDatasetStore, bool> _stores = new();
 
     public RcaMetrics(IMeterFactory meters)
     {
@@ -36,6 +37,9 @@ public sealed class RcaMetrics
         _pairs = meter.CreateCounter<long>("rca.pairs.processed", "{pair}", "Treatment-mediator pairs of mediation analyses.");
         meter.CreateObservableGauge("rca.analyses.running", () => _running.Count, "{analysis}", "Analyses whose work runs on this silo now (the queue depth).");
         meter.CreateObservableGauge("rca.dataset_cache.bytes", () => _caches.Sum(c => c.Bytes), "By", "Bytes of the datasets held as columns by this process' silos.");
+        // The store's figures: what the soak watches against --dataset-store-bytes.
+        meter.CreateObservableGauge("rca.dataset_store.bytes", () => _stores.Keys.Sum(s => s.Bytes), "By", "Bytes the in-memory dataset store holds (columns and per-dataset overhead).");
+        meter.CreateObservableGauge("rca.dataset_store.datasets", () => _stores.Keys.Sum(s => s.Count), "{dataset}", "Datasets the in-memory dataset store holds.");
     }
 
     public void Started(string kind) => _started.Add(1, new KeyValuePair<string, object?>("kind", kind));
@@ -60,6 +64,9 @@ public sealed class RcaMetrics
 
     /// <summary>Reports <paramref name="cache"/>'s bytes in <c>rca.dataset_cache.bytes</c>.</summary>
     public void Track(DatasetCache cache) => _caches.Add(cache);
+
+    /// <summary>Reports <paramref name="store"/>'s bytes and datasets (once, however many silos of the process share it).</summary>
+    public void Track(InMemoryDatasetStore store) => _stores.TryAdd(store, true);
 }
 
 /// <summary>The engine's activity source: one span per analysis run, parented on the submitting request's span.</summary>

@@ -8,8 +8,12 @@ namespace OrleansRca.Grains;
 
 public static class RcaSiloBuilderExtensions
 {
-    /// <summary>The process-wide in-memory dataset store: the silos of one process share it, as silos share a database.</summary>
-    public static InMemoryDatasetStore ProcessDatasets { get; } = new();
+    /// <summary>
+    /// The process-wide in-memory dataset store: the silos of one process share it, as silos share a database.
+    /// Unbounded: it serves the CLI's embedded silo (one analysis over the user's files) and test clusters;
+    /// <c>serve</c> registers a bounded store of its own.
+    /// </summary>
+    public static InMemoryDatasetStore ProcessDatasets { get; } = new(long.MaxValue);
 
     /// <summary>
     /// What the grains need besides the grain classes: the per-silo <see cref="AnalysisCache"/>, the dataset

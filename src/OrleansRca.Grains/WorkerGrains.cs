@@ -9,9 +9,12 @@ namespace OrleansRca.Grains;
 // The worker grains are thin: each reads the analysis from its silo's AnalysisCache and makes one call
 // into OrleansRca.Causal. Random placement spreads a burst of pieces over the silos (statistics-based
 // placement would see the same load figures for the whole burst and could stack it on one silo).
+// A mediation's workers are keyed by its id and never called again once it is done: they leave memory after two
+// idle minutes, as the orchestrators do, not Orleans' default fifteen.
 
 /// <summary>Fits one node's mechanism by least squares on its parents' observed columns.</summary>
 [RandomPlacement]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class CausalNodeGrain(AnalysisCache cache) : Grain, ICausalNodeGrain
 {
     private NodeFit? _fit;
@@ -28,6 +31,7 @@ public sealed class CausalNodeGrain(AnalysisCache cache) : Grain, ICausalNodeGra
 
 /// <summary>Σ_rows NIE(T_i, M_j) by propagation over the pair's partitioned subgraph.</summary>
 [RandomPlacement]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class MediationPairGrain(AnalysisCache cache) : Grain, IMediationPairGrain
 {
     async Task<PairSum> IMediationPairGrain.RunAsync(PairWork work, CancellationToken cancellationToken)
@@ -44,6 +48,7 @@ public sealed class MediationPairGrain(AnalysisCache cache) : Grain, IMediationP
 
 /// <summary>Σ_rows TE and NDE of one treatment, for the ones without a closed form.</summary>
 [RandomPlacement]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class TreatmentGrain(AnalysisCache cache) : Grain, ITreatmentGrain
 {
     async Task<TreatmentSums> ITreatmentGrain.RunAsync(TreatmentWork work, CancellationToken cancellationToken)

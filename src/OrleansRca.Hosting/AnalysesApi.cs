@@ -113,26 +113,43 @@ public static class AnalysesApi
             // Kestrel's body size limit (413) and malformed framing (400).
             return Problem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request", e.Message);
         }
-        AnalysisSpec spec;
+        // The id first: the request's tables are pinned for it from the moment they are stored or named, so the
+        // bounded dataset store cannot drop them before the analysis has finished with them.
+        var id = GrainKeys.NewAnalysisId();
+        var accepted = false;
+        AnalysisStatus status;
         try
         {
-            var json = RequestJson.ParseObject(body);
-            InputLimits.CheckRequest(json, limits);
-            // Parsed once, here: inline tables become datasets, and the grains get a small typed record.
-            spec = await AnalysisRequests.ParseAsync(kind, json, new StoreIntake(store), cancellationToken);
-            await InputLimits.CheckRowsAsync(spec, store, limits, cancellationToken);
-        }
-        catch (InputException e)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Bad input", e.Message);
-        }
+            AnalysisSpec spec;
+            try
+            {
+                var json = RequestJson.ParseObject(body);
+                InputLimits.CheckRequest(json, limits);
+                // Parsed once, here: inline tables become datasets, and the grains get a small typed record.
+                spec = await AnalysisRequests.ParseAsync(kind, json, new StoreIntake(store, id), cancellationToken);
+                await InputLimits.CheckRowsAsync(spec, store, limits, cancellationToken);
+            }
+            catch (InputException e)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Bad input", e.Message);
+            }
+            catch (DatasetStoreFullException e)
+            {
+                return StoreFull(http, e);
+            }
 
-        var id = GrainKeys.NewAnalysisId();
-        // A retried submit is safe: the orchestrator answers a repeated submit with its current status.
-        var status = await TransientClusterCalls.RetryAsync(() => client.GetGrain<IAnalysisOrchestratorGrain>(id).SubmitAsync(spec, cancellationToken), cancellationToken);
-        if (status.Stage == AnalysisStage.Failed)
-            return Problem(status.Error?.Kind == AnalysisError.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
-                status.Error?.Kind == AnalysisError.BadInput ? "Bad input" : "Analysis failed", status.Error?.Message);
+            // A retried submit is safe: the orchestrator answers a repeated submit with its current status.
+            status = await TransientClusterCalls.RetryAsync(() => client.GetGrain<IAnalysisOrchestratorGrain>(id).SubmitAsync(spec, cancellationToken), cancellationToken);
+            if (status.Stage == AnalysisStage.Failed)
+                return Problem(status.Error?.Kind == AnalysisError.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
+                    status.Error?.Kind == AnalysisError.BadInput ? "Bad input" : "Analysis failed", status.Error?.Message);
+            accepted = true;
+        }
+        finally
+        {
+            // Not accepted: no orchestrator will release the pins (an accepted analysis' orchestrator does when it finishes).
+            if (!accepted) store.Release(id);
+        }
         return TypedResults.Accepted($"/v1/analyses/{id}", new SubmittedAnalysis(id, status.Stage.ToWire()));
     }
 
@@ -162,6 +179,16 @@ public static class AnalysesApi
 
     private static ProblemHttpResult UnknownAnalysis(string id) =>
         Problem(StatusCodes.Status404NotFound, "Unknown analysis", $"no analysis has the id '{id}'");
+
+    /// <summary>
+    /// 413 (RFC 9110 15.5.14: content larger than the server is able to process), not 507, which is a 5xx and
+    /// WebDAV's; when waiting helps (running analyses hold the room), with Retry-After as RFC 9110 suggests.
+    /// </summary>
+    internal static ProblemHttpResult StoreFull(HttpRequest http, DatasetStoreFullException e)
+    {
+        if (e.IsTemporary) http.HttpContext.Response.Headers.RetryAfter = "10";
+        return Problem(StatusCodes.Status413PayloadTooLarge, "Dataset store full", e.Message);
+    }
 
     internal static ProblemHttpResult Problem(int status, string title, string? detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);

@@ -27,11 +27,17 @@ public static class DatasetsApi
 {
     public static RouteGroupBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/datasets").WithTags("Datasets");
+        var group = app.MapGroup("/v1/datasets").WithTags("Datasets").RequireRateLimiting(RcaService.RatePolicy);
         group.MapPost("/", UploadAsync)
             .WithName("UploadDataset")
             .WithSummary("Upload a table (text/csv, application/vnd.apache.arrow.stream or application/vnd.apache.parquet); the id is derived from the bytes.")
-            .Accepts<string>("text/csv", "application/vnd.apache.arrow.stream", "application/vnd.apache.parquet");
+            .Accepts<string>("text/csv", "application/vnd.apache.arrow.stream", "application/vnd.apache.parquet")
+            .Produces<DatasetDocument>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/{id}", DescribeAsync)
             .WithName("GetDataset")
             .WithSummary("A dataset's id, rows and columns.");
@@ -39,7 +45,7 @@ public static class DatasetsApi
     }
 
     public static async Task<Results<Created<DatasetDocument>, ProblemHttpResult>> UploadAsync(
-        HttpRequest http, IDatasetStore store, AnalysisCache cache, CancellationToken cancellationToken)
+        HttpRequest http, IDatasetStore store, AnalysisCache cache, ServiceOptions limits, CancellationToken cancellationToken)
     {
         var format = ColumnarFiles.FormatOfContentType(http.ContentType);
         if (format is null)
@@ -60,21 +66,36 @@ public static class DatasetsApi
 
         var id = Dataset.IdOf(content);
         var info = await store.DescribeAsync(id, cancellationToken);
-        if (info is null)
+        if (info is not null)
+        {
+            if (TooManyRows(info.Rows, limits) is { } refused) return refused;
+            store.MarkUploaded(id);
+        }
+        else
         {
             try
             {
                 // Parsed once, in the silo's compute slots; analyses over it parse nothing.
                 var dataset = await cache.ComputeAsync(() => ColumnarFiles.Read(content, format.Value, "dataset"), cancellationToken);
-                info = await store.SaveAsync(dataset, cancellationToken);
+                if (TooManyRows(dataset.Rows, limits) is { } refused) return refused;
+                info = await store.SaveAsync(dataset, DatasetOrigin.Upload, cancellationToken);
             }
             catch (BadInputException e)
             {
                 return AnalysesApi.Problem(StatusCodes.Status400BadRequest, "Bad input", e.Message);
             }
+            catch (DatasetStoreFullException e)
+            {
+                return AnalysesApi.StoreFull(http, e);
+            }
         }
         return TypedResults.Created($"/v1/datasets/{id}", DatasetDocument.From(info));
     }
+
+    /// <summary>The per-request rows limit, as for an analysis' tables; 413: the upload is the table, and it is too large.</summary>
+    private static ProblemHttpResult? TooManyRows(int rows, ServiceOptions limits) => rows > limits.MaxRows
+        ? AnalysesApi.Problem(StatusCodes.Status413PayloadTooLarge, "Too many rows", $"dataset: {rows} rows is more than this server accepts ({limits.MaxRows}; serve --max-rows)")
+        : null;
 
     public static async Task<Results<Ok<DatasetDocument>, ProblemHttpResult>> DescribeAsync(string id, IDatasetStore store, CancellationToken cancellationToken)
     {

@@ -143,6 +143,8 @@ public static class RcaHost
         // Orleans hands a stopping silo's work over (deactivations, membership) within its own budget; leave it room.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownBudget);
         if (options.Clustering == ClusteringModes.AdoNet) PostgresCluster.AddPostgres(builder.Services, options);
+        // Registered before the grains', so it wins over the process' unbounded store (that one is the CLI's).
+        else builder.Services.AddSingleton<OrleansRca.Grains.Datasets.IDatasetStore>(new OrleansRca.Grains.Datasets.InMemoryDatasetStore(options.Service.DatasetStoreBytes));
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         builder.Services.AddAnalysesApi();
         builder.AddRcaService(options.Service);

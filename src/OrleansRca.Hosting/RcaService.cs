@@ -58,7 +58,11 @@ public static class RcaService
         });
 
         // Finished analyses are forgotten after the retention: with the idle orchestrators' deactivation this bounds memory.
-        builder.Services.Configure<OrleansRca.Grains.Workflows.AnalysisLifetimeOptions>(lifetime => lifetime.Retention = options.Retention);
+        builder.Services.Configure<OrleansRca.Grains.Workflows.AnalysisLifetimeOptions>(lifetime =>
+        {
+            lifetime.Retention = options.Retention;
+            lifetime.DatasetCacheBytes = options.DatasetCacheBytes;
+        });
 
         // Grain calls carry the caller's span, so one trace follows an analysis from the HTTP request over its grains.
         builder.UseOrleans(silo => silo.AddActivityPropagation());
@@ -67,7 +71,8 @@ public static class RcaService
             .ConfigureResource(resource => resource.AddService("orleans-rca"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter("Microsoft.Orleans", RcaMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting");
+                // System.Runtime: the GC heap and working set beside the process' own figures, to tell live data from lazy collection.
+                metrics.AddMeter("Microsoft.Orleans", RcaMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "System.Runtime");
                 metrics.AddPrometheusExporter();
                 if (otlp) metrics.AddOtlpExporter();
             })

@@ -87,8 +87,8 @@ public sealed record ServeOptions
 
     /// <summary>
     /// The options found in configuration (section <c>Orleans</c>: ConnectionString (which selects adonet),
-    /// ClusterId, ServiceId, SiloPort, GatewayPort, AdvertisedIPAddress, SiloName; <c>Urls</c> or ASPNETCORE_URLS),
-    /// over the defaults. A value that is not a number where one is needed is an <see cref="InputException"/>
+    /// ClusterId, ServiceId, SiloPort, GatewayPort, AdvertisedIPAddress, SiloName; <c>Urls</c> or ASPNETCORE_URLS;
+    /// section <c>Rca</c>: <see cref="ServiceOptions.FromConfiguration"/>), over the defaults. A value that is not a number where one is needed is an <see cref="InputException"/>
     /// naming the key.
     /// </summary>
     public static ServeOptions FromConfiguration(IConfiguration configuration)
@@ -108,6 +108,7 @@ public sealed record ServeOptions
             GatewayPort = Integer(orleans, "GatewayPort") ?? defaults.GatewayPort,
             AdvertisedAddress = orleans["AdvertisedIPAddress"],
             SiloName = orleans["SiloName"],
+            Service = ServiceOptions.FromConfiguration(configuration),
         };
     }
 

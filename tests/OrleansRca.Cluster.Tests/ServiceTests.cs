@@ -141,6 +141,44 @@ public sealed class SecurityTests(SecuredServerFixture fixture)
     }
 
     [Fact]
+    public async Task The_rows_limit_applies_to_uploads_as_413_naming_it_for_csv_and_arrow()
+    {
+        await HttpAssert.ProblemAsync(await UploadAsync(new StringContent(TestAnalyses.Csv(1001, 31), Encoding.UTF8, "text/csv")),
+            HttpStatusCode.RequestEntityTooLarge, "dataset: 1001 rows is more than this server accepts (1000; serve --max-rows)");
+        await HttpAssert.ProblemAsync(await UploadAsync(Arrow(TestAnalyses.Csv(1001, 32))),
+            HttpStatusCode.RequestEntityTooLarge, "dataset: 1001 rows is more than this server accepts (1000; serve --max-rows)");
+
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(new StringContent(TestAnalyses.Csv(1000, 31), Encoding.UTF8, "text/csv"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(Arrow(TestAnalyses.Csv(1000, 32)))).StatusCode);
+    }
+
+    /// <summary>The CSV's columns as an Arrow IPC stream of doubles.</summary>
+    private static ByteArrayContent Arrow(string csv)
+    {
+        var lines = csv.Trim().Split('\n');
+        var names = lines[0].Split(',');
+        var columns = names.Select((_, c) => lines.Skip(1).Select(l => double.Parse(l.Split(',')[c], System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        var schema = new Apache.Arrow.Schema(names.Select(n => new Apache.Arrow.Field(n, Apache.Arrow.Types.DoubleType.Default, false)), null);
+        using var stream = new MemoryStream();
+        using (var writer = new Apache.Arrow.Ipc.ArrowStreamWriter(stream, schema))
+        {
+            writer.WriteRecordBatch(new Apache.Arrow.RecordBatch(schema,
+                columns.Select(c => (Apache.Arrow.IArrowArray)new Apache.Arrow.DoubleArray.Builder().AppendRange(c).Build()), columns[0].Length));
+            writer.WriteEnd();
+        }
+        var content = new ByteArrayContent(stream.ToArray());
+        content.Headers.ContentType = new("application/vnd.apache.arrow.stream");
+        return content;
+    }
+
+    private Task<HttpResponseMessage> UploadAsync(HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/datasets") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SecuredServerFixture.Key);
+        return Http.SendAsync(request);
+    }
+
+    [Fact]
     public async Task One_trace_spans_the_http_request_and_several_grains()
     {
         var post = await PostAsync("mediation", TestAnalyses.Request(rows: 200, seed: 3));
@@ -207,6 +245,70 @@ public sealed class RateLimitTests : IAsyncLifetime
 
         await Task.Delay(limited.Headers.RetryAfter.Delta.Value);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}")).StatusCode);
+    }
+}
+
+/// <summary>
+/// The rate limiter's buckets with the API key on: there is one key, which every client presents, so a bucket per
+/// credential would be one bucket for all; the limiter keys on the remote address instead (README, Security).
+/// </summary>
+public sealed class KeyedRateLimitTests : IAsyncLifetime
+{
+    private const string Key = "rate-key-0123456789abcdef";
+    private WebApplication _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = RcaHost.BuildServer(new ServeOptions
+        {
+            Urls = "http://127.0.0.1:0", SiloPort = RcaHost.FreeTcpPort(), GatewayPort = RcaHost.FreeTcpPort(),
+            ClusterId = $"keyed-rate-tests-{Guid.NewGuid():N}",
+            Service = new ServiceOptions { ApiKey = Key, RateLimitPerSecond = 5, RateLimitBurst = 5 },
+        }, builder => RcaHost.QuietLogging(builder.Logging));
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>A client whose connections leave from <paramref name="source"/> (any 127.x address is the loopback on Linux).</summary>
+    private HttpClient ClientFrom(string source)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = new Uri(_app.Urls.First()) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        return client;
+    }
+
+    [Fact]
+    public async Task Two_addresses_with_the_same_key_have_separate_buckets()
+    {
+        using var first = ClientFrom("127.0.0.1");
+        using var second = ClientFrom("127.0.0.2");
+        string Unknown() => $"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}";
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++) answers.Add((await first.GetAsync(Unknown())).StatusCode);
+        Assert.Contains(HttpStatusCode.TooManyRequests, answers);
+
+        // The first client's bucket is empty; the second's is full although it sends the same credential.
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.NotFound, (await second.GetAsync(Unknown())).StatusCode);
     }
 }
 

@@ -114,7 +114,7 @@ public sealed class TypedApiTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
         foreach (var series in new[] { "rca_analyses_started_total{", "rca_analyses_succeeded_total{", "rca_analysis_duration_seconds_bucket{",
-                     "rca_rows_processed_total{", "rca_pairs_processed_total", "rca_analyses_running", "rca_dataset_cache_bytes", "orleans_" })
+                     "rca_rows_processed_total{", "rca_pairs_processed_total", "rca_analyses_running", "rca_dataset_cache_bytes", "rca_dataset_store_bytes", "rca_dataset_store_datasets", "orleans_" })
             Assert.True(text.Contains(series, StringComparison.Ordinal), $"/metrics lacks {series}");
         Assert.Contains("kind=\"mediation\"", text, StringComparison.Ordinal);
         Assert.Contains("reason=\"bad_input\"", text, StringComparison.Ordinal);

@@ -24,12 +24,14 @@ public static class ServeCommand
         var rateLimit = new Option<int>("--rate-limit") { Description = "Requests per second each client address may make to /v1 (bursts of twice that); 0: no limit. Above it: 429 with Retry-After.", DefaultValueFactory = _ => defaults.RateLimitPerSecond };
         var maxNodes = new Option<int>("--max-model-nodes") { Description = "Most nodes a model may have.", DefaultValueFactory = _ => defaults.MaxModelNodes };
         var maxFormula = new Option<int>("--max-formula-length") { Description = "Most characters a formula mechanism may have.", DefaultValueFactory = _ => defaults.MaxFormulaLength };
-        var maxRows = new Option<long>("--max-rows") { Description = "Most rows a table of an analysis may have.", DefaultValueFactory = _ => defaults.MaxRows };
-        var retention = new Option<TimeSpan>("--retention") { Description = "How long a finished analysis is kept before its id answers 404, e.g. 1.00:00:00 (a day) or 00:10:00.", DefaultValueFactory = _ => defaults.Retention };
+        var maxRows = new Option<long>("--max-rows") { Description = "Most rows a table may have, inline in an analysis (400) or uploaded to /v1/datasets (413).", DefaultValueFactory = _ => defaults.MaxRows };
+        var retention = new Option<TimeSpan>("--retention") { Description = "How long a finished analysis is kept before its id answers 404, e.g. 1.00:00:00 (a day) or 00:10:00 [or Rca__Retention].", DefaultValueFactory = _ => defaults.Retention };
+        var storeBytes = new Option<long>("--dataset-store-bytes") { Description = "Bytes of dataset columns the in-memory store keeps (localhost clustering); past it, tables sent inline with finished analyses go first, then uploads least recently used; an upload that cannot fit beside running analyses' tables gets 413 [or Rca__DatasetStoreBytes].", DefaultValueFactory = _ => defaults.DatasetStoreBytes };
+        var cacheBytes = new Option<long>("--dataset-cache-bytes") { Description = "Bytes of dataset columns the silo caches for running analyses (least recently used out first) [or Rca__DatasetCacheBytes].", DefaultValueFactory = _ => defaults.DatasetCacheBytes };
         var sampling = new Option<double>("--trace-sampling") { Description = "Share of traces recorded (0..1); exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.", DefaultValueFactory = _ => defaults.TraceSampling };
         var format = CommonOptions.Format();
-        var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__*).");
-        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, retention, sampling, format }) command.Options.Add(o);
+        var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__* and Rca__*).");
+        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, retention, storeBytes, cacheBytes, sampling, format }) command.Options.Add(o);
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var configured = ServeOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
@@ -47,14 +49,16 @@ public static class ServeCommand
                 AdvertisedAddress = Flag(advertise, configured.AdvertisedAddress),
                 SiloName = Flag(siloName, configured.SiloName),
                 MaxRequestBodyBytes = Flag(maxBody, configured.MaxRequestBodyBytes),
-                Service = new ServiceOptions
+                Service = configured.Service with
                 {
                     ApiKey = ServiceOptions.ReadApiKey(parse.GetValue(apiKeyFile)),
                     RateLimitPerSecond = parse.GetValue(rateLimit),
                     MaxModelNodes = parse.GetValue(maxNodes),
                     MaxFormulaLength = parse.GetValue(maxFormula),
                     MaxRows = parse.GetValue(maxRows),
-                    Retention = parse.GetValue(retention),
+                    Retention = Flag(retention, configured.Service.Retention),
+                    DatasetStoreBytes = Flag(storeBytes, configured.Service.DatasetStoreBytes),
+                    DatasetCacheBytes = Flag(cacheBytes, configured.Service.DatasetCacheBytes),
                     TraceSampling = parse.GetValue(sampling),
                 },
             };

@@ -10,12 +10,17 @@ namespace OrleansRca.Grains.Datasets;
 /// </summary>
 public sealed class DatasetCache(IDatasetStore store, long capacityBytes = DatasetCache.DefaultCapacityBytes)
 {
-    public const long DefaultCapacityBytes = 2L << 30;
+    /// <summary>
+    /// The <c>serve</c> default. Beside the embedded store the cache holds the same objects (it adds only what
+    /// the store dropped while an analysis still used it); beside PostgreSQL it is the silo's copy of what runs.
+    /// </summary>
+    public const long DefaultCapacityBytes = 512L << 20;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (OnceSlot<Dataset> Slot, long Bytes, long LastUse)> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    // Least recently used first: eviction and touch are O(1), whatever the number of (small) datasets held.
+    private readonly LinkedList<string> _order = new();
     private long _bytes;
-    private long _clock;
 
     public long CapacityBytes => capacityBytes;
 
@@ -32,14 +37,15 @@ public sealed class DatasetCache(IDatasetStore store, long capacityBytes = Datas
         {
             if (_entries.TryGetValue(id, out var e))
             {
-                _entries[id] = (e.Slot, e.Bytes, ++_clock);
-                slot = e.Slot;
+                _order.Remove(e.Node);
+                _order.AddLast(e.Node);
             }
             else
             {
-                slot = new OnceSlot<Dataset>();
-                _entries[id] = (slot, 0, ++_clock);
+                e = new Entry(new OnceSlot<Dataset>(), _order.AddLast(id));
+                _entries[id] = e;
             }
+            slot = e.Slot;
         }
         return slot.GetOrStart(() => LoadAsync(id, cancellationToken));
     }
@@ -50,19 +56,32 @@ public sealed class DatasetCache(IDatasetStore store, long capacityBytes = Datas
             ?? throw new InputException($"no dataset has the id '{id}' (upload it with POST /v1/datasets first)");
         lock (_gate)
         {
-            if (_entries.TryGetValue(id, out var e))
+            if (_entries.TryGetValue(id, out var e) && e.Bytes == 0)
             {
-                _entries[id] = (e.Slot, dataset.SizeBytes, e.LastUse);
+                e.Bytes = dataset.SizeBytes;
                 _bytes += dataset.SizeBytes;
             }
             // Over the bound: drop the least recently used others (their next use reloads them).
-            while (_bytes > capacityBytes && _entries.Count > 1)
+            var node = _order.First;
+            while (_bytes > capacityBytes && node is not null)
             {
-                var oldest = _entries.Where(kv => kv.Key != id).MinBy(kv => kv.Value.LastUse);
-                _entries.Remove(oldest.Key);
-                _bytes -= oldest.Value.Bytes;
+                var next = node.Next;
+                if (node.Value != id)
+                {
+                    _bytes -= _entries[node.Value].Bytes;
+                    _entries.Remove(node.Value);
+                    _order.Remove(node);
+                }
+                node = next;
             }
         }
         return dataset;
+    }
+
+    private sealed class Entry(OnceSlot<Dataset> slot, LinkedListNode<string> node)
+    {
+        public OnceSlot<Dataset> Slot { get; } = slot;
+        public LinkedListNode<string> Node { get; } = node;
+        public long Bytes { get; set; }
     }
 }

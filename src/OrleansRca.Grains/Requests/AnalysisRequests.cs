@@ -20,23 +20,32 @@ public interface IDatasetIntake
     Task<bool> ExistsAsync(string id, CancellationToken cancellationToken);
 }
 
-/// <summary>The intake of a process that holds the store (the silo's HTTP API, the embedded CLI, tests).</summary>
-public sealed class StoreIntake(IDatasetStore store) : IDatasetIntake
+/// <summary>
+/// The intake of a process that holds the store (the silo's HTTP API, the embedded CLI, tests). With an
+/// <paramref name="owner"/> (the id the analysis will have), every table it names is pinned for that analysis
+/// before it is looked up or stored, so a bounded store cannot drop it in between; the owner's pins end when
+/// the analysis finishes (<see cref="IDatasetStore.Release"/>).
+/// </summary>
+public sealed class StoreIntake(IDatasetStore store, string? owner = null) : IDatasetIntake
 {
     public async Task<string> AddCsvAsync(string csv, string field, CancellationToken cancellationToken)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(csv);
         var id = Dataset.IdOf(bytes);
+        if (owner is not null) store.Pin(owner, id);
         if (await store.DescribeAsync(id, cancellationToken).ConfigureAwait(false) is null)
         {
             if (string.IsNullOrWhiteSpace(csv)) throw new InputException($"{field} is empty: it needs a header row and at least one data row");
-            await store.SaveAsync(CsvColumns.Read(bytes, field, id: id), cancellationToken).ConfigureAwait(false);
+            await store.SaveAsync(CsvColumns.Read(bytes, field, id: id), DatasetOrigin.Inline, cancellationToken).ConfigureAwait(false);
         }
         return id;
     }
 
-    public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken) =>
-        await store.DescribeAsync(id, cancellationToken).ConfigureAwait(false) is not null;
+    public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken)
+    {
+        if (owner is not null) store.Pin(owner, id);
+        return await store.DescribeAsync(id, cancellationToken).ConfigureAwait(false) is not null;
+    }
 }
 
 /// <summary>

@@ -24,7 +24,7 @@ public sealed class AnalysisState
     [Id(8)] public string? TraceParent { get; set; }
 }
 
-/// <summary>How long analyses live, how often an interrupted one is looked at, how much runs at once (silo options).</summary>
+/// <summary>How long analyses live, how often an interrupted one is looked at, how much runs at once, how many columns a silo caches (silo options).</summary>
 public sealed class AnalysisLifetimeOptions
 {
     /// <summary>
@@ -49,4 +49,7 @@ public sealed class AnalysisLifetimeOptions
     public int ComputeSlots { get; set; } = DefaultComputeSlots;
 
     public static int DefaultComputeSlots { get; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+    /// <summary>Bytes of dataset columns the silo's <see cref="Datasets.DatasetCache"/> keeps (<c>serve --dataset-cache-bytes</c>).</summary>
+    public long DatasetCacheBytes { get; set; } = Datasets.DatasetCache.DefaultCapacityBytes;
 }

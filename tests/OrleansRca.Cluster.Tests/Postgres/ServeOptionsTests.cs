@@ -44,6 +44,26 @@ public sealed class ServeOptionsTests
     }
 
     [Fact]
+    public void Memory_bounds_and_retention_bind_from_the_Rca_section_and_bad_values_name_the_key_or_flag()
+    {
+        var options = From(("Rca:DatasetStoreBytes", "268435456"), ("Rca:DatasetCacheBytes", "67108864"), ("Rca:Retention", "00:05:00"));
+        Assert.Equal((268435456L, 67108864L, TimeSpan.FromMinutes(5)),
+            (options.Service.DatasetStoreBytes, options.Service.DatasetCacheBytes, options.Service.Retention));
+        options.Validate();
+        var defaults = From().Service;
+        Assert.Equal((1L << 30, 512L << 20), (defaults.DatasetStoreBytes, defaults.DatasetCacheBytes));
+
+        var store = Assert.Throws<InputException>(() => From(("Rca:DatasetStoreBytes", "1GiB")));
+        Assert.Contains("Rca__DatasetStoreBytes", store.Message, StringComparison.Ordinal);
+        Assert.Contains("'1GiB'", store.Message, StringComparison.Ordinal);
+        var retention = Assert.Throws<InputException>(() => From(("Rca:Retention", "soon")));
+        Assert.Contains("Rca__Retention", retention.Message, StringComparison.Ordinal);
+
+        var small = Assert.Throws<InputException>(() => new ServeOptions { Service = new ServiceOptions { DatasetCacheBytes = 1000 } }.Validate());
+        Assert.Contains("--dataset-cache-bytes (Rca__DatasetCacheBytes) must be at least 1048576, not 1000", small.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pools_are_capped_unless_the_connection_string_sets_its_own_size()
     {
         Assert.Contains($"Maximum Pool Size={PostgresCluster.DefaultMaxPoolSize}", PostgresCluster.WithPoolDefaults("Host=db;Username=u;Password=p"), StringComparison.Ordinal);
@@ -73,5 +93,18 @@ public sealed class ServeCommandClusterTests
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains("--connection", outcome.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", outcome.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_dataset_bound_below_a_megabyte_is_exit_2_naming_the_flag_and_help_lists_the_bounds()
+    {
+        var outcome = await CliRunner.RunAsync("serve", "--dataset-store-bytes", "4096", "--urls", "http://127.0.0.1:1");
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("--dataset-store-bytes (Rca__DatasetStoreBytes) must be at least", outcome.Stderr, StringComparison.Ordinal);
+
+        var help = await CliRunner.RunAsync("serve", "--help");
+        Assert.Equal(0, help.ExitCode);
+        foreach (var option in new[] { "--dataset-store-bytes", "--dataset-cache-bytes", "--retention", "--max-rows", "--rate-limit" })
+            Assert.Contains(option, help.Stdout, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansRca.Grains.Datasets;
+using OrleansRca.Hosting;
+
+namespace OrleansRca.Cluster.Tests;
+
+/// <summary>
+/// A <c>serve</c> process whose dataset store holds 1 MiB of columns: two tables of 6,000 rows (10 columns,
+/// 481,664 bytes each with the store's overhead) fit, a third does not.
+/// </summary>
+public sealed class BoundedStoreHttpTests : IAsyncLifetime
+{
+    private const int Rows = 6000;
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private InMemoryDatasetStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = RcaHost.BuildServer(new ServeOptions
+        {
+            Urls = "http://127.0.0.1:0", SiloPort = RcaHost.FreeTcpPort(), GatewayPort = RcaHost.FreeTcpPort(),
+            ClusterId = $"bounded-store-tests-{Guid.NewGuid():N}",
+            Service = new ServiceOptions { DatasetStoreBytes = ServiceOptions.MinimumBoundBytes, DatasetCacheBytes = ServiceOptions.MinimumBoundBytes },
+        }, builder => RcaHost.QuietLogging(builder.Logging));
+        await _app.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
+        _store = Assert.IsType<InMemoryDatasetStore>(_app.Services.GetRequiredService<IDatasetStore>());
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private async Task<HttpResponseMessage> UploadAsync(int seed, int rows = Rows) =>
+        await _http.PostAsync("/v1/datasets", new StringContent(TestAnalyses.Csv(rows, seed), Encoding.UTF8, "text/csv"));
+
+    private async Task<string> UploadedAsync(int seed)
+    {
+        var response = await UploadAsync(seed);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+    }
+
+    [Fact]
+    public async Task An_upload_that_cannot_fit_is_413_naming_the_bound_and_waits_for_pins_with_retry_after()
+    {
+        Assert.Equal(ServiceOptions.MinimumBoundBytes, _store.CapacityBytes);
+        // Larger than the whole store: 413 for good, no Retry-After.
+        var tooLarge = await UploadAsync(seed: 41, rows: 20_000);
+        await HttpAssert.ProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge, $"more than this server's dataset store holds ({ServiceOptions.MinimumBoundBytes} bytes; serve --dataset-store-bytes)");
+        Assert.Null(tooLarge.Headers.RetryAfter);
+
+        // Two tables held by running analyses (pinned as the API pins them): a third cannot take their room.
+        var a = await UploadedAsync(42);
+        var b = await UploadedAsync(43);
+        _store.Pin("running-1", a);
+        _store.Pin("running-2", b);
+        var full = await UploadAsync(44);
+        await HttpAssert.ProblemAsync(full, HttpStatusCode.RequestEntityTooLarge, "running analyses hold");
+        Assert.NotNull(full.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{b}")).StatusCode);
+
+        // One finishes: its table makes way.
+        _store.Release("running-1");
+        var c = await UploadedAsync(44);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/datasets/{a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{c}")).StatusCode);
+        _store.Release("running-2");
+    }
+
+    [Fact]
+    public async Task An_analysis_pins_its_tables_until_it_finishes_and_its_inline_table_goes_before_uploads()
+    {
+        var uploaded = await UploadedAsync(51);
+        var request = TestAnalyses.Request(rows: Rows, seed: 52);
+        var post = await _http.PostAsync("/v1/analyses/mediation", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        await HttpAssert.SucceededAsync(_http, post.Headers.Location!);
+        var inline = OrleansRca.Causal.Data.Dataset.IdOf(Encoding.UTF8.GetBytes((string)request["data"]!));
+
+        // The orchestrator releases the pins when it finishes (just after the status says so).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_store.PinnedBytes > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(0, _store.PinnedBytes);
+
+        // A new upload needs room: the finished analysis' inline table goes, although the upload is older.
+        await UploadedAsync(53);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/datasets/{inline}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{uploaded}")).StatusCode);
+
+        // A refused submit (its table lacks the model's columns) releases at once what it pinned.
+        var bad = TestAnalyses.Request(rows: 10, seed: 54);
+        bad["data"] = "a,b\n1,2\n3,4\n";
+        var refused = await _http.PostAsync("/v1/analyses/mediation", new StringContent(bad.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(0, _store.PinnedBytes);
+    }
+}
