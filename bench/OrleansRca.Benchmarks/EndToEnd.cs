@@ -45,32 +45,19 @@ public static class EndToEnd
         var cli = Path.Combine(repo, "src", "OrleansRca.Cli", "bin", "Release", "net10.0", "rca.dll");
         if (!File.Exists(cli)) throw new FileNotFoundException($"build the CLI first: dotnet build src/OrleansRca.Cli -c Release ({cli})");
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        // README's install (a ReadyToRun publish), when there is one: the CLI a daily user runs.
-        var installed = Path.Combine(repo, "artifacts", "rca", "rca.dll");
-        var hasInstalled = File.Exists(installed);
         var ours = new List<(double S, double Mb)>();
-        var oursInstalled = new List<(double S, double Mb)>();
         var peer = new List<(double S, double Mb)>();
         var cliOut = Path.Combine(dir, "rca.json");
-        var installedOut = Path.Combine(dir, "rca-installed.json");
         var peerOut = Path.Combine(dir, "numpy.json");
         for (var r = 0; r < repeats; r++)
         {
             ours.Add(Measure(repo, "dotnet", $"{cli} mediate --model {modelPath} --data {dataPath} --format json", cliOut));
-            if (hasInstalled) oursInstalled.Add(Measure(repo, "dotnet", $"{installed} mediate --model {modelPath} --data {dataPath} --format json", installedOut));
             peer.Add(Measure(repo, python, $"bench/mediate_numpy.py {modelPath} {dataPath} {peerOut}", null));
         }
         var (cliS, cliMb) = Median(ours);
         var (peerS, peerMb) = Median(peer);
         var diff = MaxDifference(cliOut, peerOut);
         yield return ($"CLI mediate, files to JSON: {job}", cliS * 1000, $"peak {cliMb:F0} MB; embedded silo start included");
-        if (hasInstalled)
-        {
-            var (installedS, installedMb) = Median(oursInstalled);
-            var installedDiff = MaxDifference(installedOut, peerOut);
-            yield return ("installed CLI (artifacts/rca, ReadyToRun), same job", installedS * 1000,
-                $"peak {installedMb:F0} MB; ratio numpy/CLI {peerS / installedS:F2}x; max |NIE difference| {installedDiff:E1}");
-        }
         yield return ($"numpy + pandas peer, same job", peerS * 1000, $"peak {peerMb:F0} MB; ratio numpy/CLI {peerS / cliS:F2}x; max |NIE difference| {diff:E1}");
 
         // The service: one upload, then analyses over it by reference.
