@@ -143,7 +143,7 @@ internal sealed class PhaseLog
     {
         if (!_on) return;
         var now = _clock.Elapsed.TotalMilliseconds;
-        // The JIT's share says whether a phase computed or compiled (a precompiled install compiles far less).
+        // The JIT's share says whether a phase computed or compiled (a fresh process compiles thousands of methods).
         Console.Error.WriteLine($"timing: {phase,-24} {now - _last,8:F0} ms (at {now:F0} ms, since process start {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms; "
             + $"JIT so far: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms)");
         _last = now;
