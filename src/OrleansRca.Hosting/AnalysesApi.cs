@@ -66,11 +66,7 @@ public static class AnalysesApi
                 .WithSummary($"Submit a {kind} analysis; poll the Location it answers with.")
                 .Accepts(WireTypes.RequestOf(kind), "application/json")
                 .Produces<SubmittedAnalysis>(StatusCodes.Status202Accepted)
-                .ProducesProblem(StatusCodes.Status400BadRequest)
-                .ProducesProblem(StatusCodes.Status401Unauthorized)
-                .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-                .ProducesProblem(StatusCodes.Status429TooManyRequests);
+                .ProducesUploadProblems();
         }
         // Any other kind (a 404 naming the kinds there are), or a known kind sent as something else than JSON (415).
         group.MapPost("/{kind}", SubmitAsync).ExcludeFromDescription();

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -14,6 +16,14 @@ public static class ApiDocument
     private const string BearerScheme = "bearer";
 
     public static string SubmitOperation(string kind) => "Submit" + char.ToUpperInvariant(kind[0]) + kind[1..];
+
+    /// <summary>The refusals every body-carrying route can answer with: bad input, no key, too large, wrong type, too many.</summary>
+    public static RouteHandlerBuilder ProducesUploadProblems(this RouteHandlerBuilder route) => route
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     public static void Configure(OpenApiOptions options)
     {

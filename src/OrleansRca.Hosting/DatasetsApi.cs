@@ -33,11 +33,7 @@ public static class DatasetsApi
             .WithSummary("Upload a table (text/csv, application/vnd.apache.arrow.stream or application/vnd.apache.parquet); the id is derived from the bytes.")
             .Accepts<string>("text/csv", "application/vnd.apache.arrow.stream", "application/vnd.apache.parquet")
             .Produces<DatasetDocument>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesUploadProblems();
         group.MapGet("/{id}", DescribeAsync)
             .WithName("GetDataset")
             .WithSummary("A dataset's id, rows and columns.");
