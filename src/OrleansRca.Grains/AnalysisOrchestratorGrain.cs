@@ -14,7 +14,10 @@ namespace OrleansRca.Grains;
 /// returns at once; the work runs in an interleaving grain timer, so a repeated Submit, a poll or a
 /// cancel answers at once. Every finished piece is persisted; after a silo loss the reminder (or the next
 /// poll) reactivates the orchestrator, which resumes from its state and recomputes only what is missing.
-/// A finished analysis is kept for <see cref="AnalysisLifetimeOptions.Retention"/>, then forgotten.
+/// The reminder is registered only once the work has run <see cref="AnalysisLifetimeOptions.ResumeGrace"/>:
+/// most analyses finish in milliseconds and never touch the reminder table.
+/// A finished analysis is kept for <see cref="AnalysisLifetimeOptions.Retention"/>, then forgotten: by the
+/// same reminder, or where there are no reminders by the silo's <see cref="AnalysisExpiry"/>.
 /// Random placement spreads orchestrators over the silos whatever their load figures say at the moment.
 /// </summary>
 [Orleans.Placement.RandomPlacement]
@@ -25,8 +28,9 @@ public sealed partial class AnalysisOrchestratorGrain(
     AnalysisCache cache,
     OrleansRca.Grains.Datasets.IDatasetStore datasets,
     IOptions<AnalysisLifetimeOptions> lifetime,
+    AnalysisExpiry expiry,
     RcaMetrics metrics,
-    ILogger<AnalysisOrchestratorGrain> logger) : Grain, IAnalysisOrchestratorGrain, IDiscreteAnalysisGrain, IRemindable
+    ILogger<AnalysisOrchestratorGrain> logger) : Grain, IAnalysisOrchestratorGrain, IDiscreteAnalysisGrain, IExpiringAnalysisGrain, IRemindable
 {
     private const string ReminderName = "analysis";
 
@@ -37,7 +41,8 @@ public sealed partial class AnalysisOrchestratorGrain(
     private readonly CancellationTokenSource _cancel = new();
     private long _lastSave;
     private IGrainTimer? _work;
-    private IGrainTimer? _expiry;
+    private IGrainTimer? _grace;
+    private bool _reminded;
     private IGrainTimer? _resume;
     private IAnalysisWorkflow? _workflow;
     private Task<AnalysisStatus>? _submitting;
@@ -87,9 +92,6 @@ public sealed partial class AnalysisOrchestratorGrain(
         S.TraceParent = Activity.Current?.Id;
         await SaveAsync(force: true);
         metrics.Started(spec.Kind);
-        // The reminder resumes the work after a silo loss, with nobody polling.
-        if (lifetime.Value.UseReminders)
-            await this.RegisterOrUpdateReminder(ReminderName, lifetime.Value.ResumeCheckPeriod, lifetime.Value.ResumeCheckPeriod);
         StartWork();
         return Status();
     }
@@ -120,7 +122,13 @@ public sealed partial class AnalysisOrchestratorGrain(
             ? Task.FromResult(oracle)
             : throw new InvalidOperationException($"analysis '{Id}' has not gathered its interventional marginals (yet)");
 
-    Task IRemindable.ReceiveReminder(string reminderName, TickStatus status) => TickAsync();
+    Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        _reminded = true;
+        return TickAsync();
+    }
+
+    Task IExpiringAnalysisGrain.ExpireAsync() => TickAsync();
 
     private async Task TickAsync()
     {
@@ -150,7 +158,8 @@ public sealed partial class AnalysisOrchestratorGrain(
     private WorkflowContext Context() =>
         new(Id, GrainFactory, cache, S, force => SaveAsync(force), (piece, attempt, e, delay) => LogRetry(e, Id, piece, attempt, delay));
 
-    private void StartWork() =>
+    private void StartWork()
+    {
         // Interleaving: status polls, a repeated submit and a cancel answer while the work awaits its pieces.
         // The work is the only writer of the pieces; saves are serialised by _saveGate.
         _work ??= this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan)
@@ -158,6 +167,22 @@ public sealed partial class AnalysisOrchestratorGrain(
             Interleave = true,
             KeepAlive = true,
         });
+        if (lifetime.Value.UseReminders && !_reminded)
+            _grace ??= this.RegisterGrainTimer(RemindIfRunningAsync, new GrainTimerCreationOptions(lifetime.Value.ResumeGrace, Timeout.InfiniteTimeSpan)
+            {
+                Interleave = true,
+            });
+    }
+
+    /// <summary>The work has outlived the grace: from now on a reminder resumes it after a silo loss, with nobody polling.</summary>
+    private async Task RemindIfRunningAsync(CancellationToken cancellationToken)
+    {
+        if (_reminded || S.Stage is not (AnalysisStage.Queued or AnalysisStage.Running)) return;
+        _reminded = true;
+        // Should the work finish while this registers, its expiry may be overwritten: the resume reminder's
+        // next tick then finds it finished and schedules the expiry again (TickAsync).
+        await this.RegisterOrUpdateReminder(ReminderName, lifetime.Value.ResumeCheckPeriod, lifetime.Value.ResumeCheckPeriod);
+    }
 
     private async Task RunAsync(CancellationToken deactivating)
     {
@@ -238,6 +263,8 @@ public sealed partial class AnalysisOrchestratorGrain(
         S.Error = error;
         S.FinishedAt = DateTimeOffset.UtcNow;
         S.Pieces = [];
+        _grace?.Dispose();
+        _grace = null;
         await SaveAsync(force: true);
         metrics.Finished(S.Spec?.Kind ?? "", stage == AnalysisStage.Succeeded ? "succeeded" : error?.Kind ?? AnalysisError.Internal,
             S.SubmittedAt is { } submitted ? S.FinishedAt.Value - submitted : TimeSpan.Zero);
@@ -252,7 +279,7 @@ public sealed partial class AnalysisOrchestratorGrain(
         if (lifetime.Value.UseReminders)
             await this.RegisterOrUpdateReminder(ReminderName, after, Max(lifetime.Value.Retention, lifetime.Value.ResumeCheckPeriod));
         else
-            _expiry ??= this.RegisterGrainTimer(_ => TickAsync(), new GrainTimerCreationOptions(after, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            expiry.Schedule(Id, DateTimeOffset.UtcNow + after);
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

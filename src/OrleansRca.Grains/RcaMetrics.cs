@@ -8,7 +8,7 @@ namespace OrleansRca.Grains;
 /// <summary>
 /// The engine's own instruments, on one meter (<see cref="MeterName"/>) from the host's <see cref="IMeterFactory"/>:
 /// analyses started, succeeded and failed, their duration by kind, rows and pairs processed, analyses in progress
-/// on this silo, the bytes of the silo's dataset cache and of the in-memory dataset store. Recording costs nothing when no exporter listens.
+/// on this silo, the bytes of the silo's dataset cache and of the in-memory dataset store, finished analyses awaiting expiry. Recording costs nothing when no exporter listens.
 /// </summary>
 public sealed class RcaMetrics
 {
@@ -23,6 +23,7 @@ public sealed class RcaMetrics
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<DatasetCache> _caches = [];
     private readonly ConcurrentDictionary<InMemoryDatasetStore, bool> _stores = new();
+    private readonly ConcurrentBag<AnalysisExpiry> _expiries = [];
 
     public RcaMetrics(IMeterFactory meters)
     {
@@ -40,6 +41,7 @@ public sealed class RcaMetrics
         // The store's figures: what the soak watches against --dataset-store-bytes.
         meter.CreateObservableGauge("rca.dataset_store.bytes", () => _stores.Keys.Sum(s => s.Bytes), "By", "Bytes the in-memory dataset store holds (columns and per-dataset overhead).");
         meter.CreateObservableGauge("rca.dataset_store.datasets", () => _stores.Keys.Sum(s => s.Count), "{dataset}", "Datasets the in-memory dataset store holds.");
+        meter.CreateObservableGauge("rca.analyses.expiring", () => _expiries.Sum(e => e.Count), "{analysis}", "Finished analyses waiting in this process' expiry queue (silos without reminders).");
     }
 
     public void Started(string kind) => _started.Add(1, new KeyValuePair<string, object?>("kind", kind));
@@ -64,6 +66,9 @@ public sealed class RcaMetrics
 
     /// <summary>Reports <paramref name="cache"/>'s bytes in <c>rca.dataset_cache.bytes</c>.</summary>
     public void Track(DatasetCache cache) => _caches.Add(cache);
+
+    /// <summary>Reports <paramref name="expiry"/>'s queue in <c>rca.analyses.expiring</c>.</summary>
+    public void Track(AnalysisExpiry expiry) => _expiries.Add(expiry);
 
     /// <summary>Reports <paramref name="store"/>'s bytes and datasets (once, however many silos of the process share it).</summary>
     public void Track(InMemoryDatasetStore store) => _stores.TryAdd(store, true);

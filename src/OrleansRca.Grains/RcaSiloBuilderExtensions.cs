@@ -16,14 +16,17 @@ public static class RcaSiloBuilderExtensions
     public static InMemoryDatasetStore ProcessDatasets { get; } = new(long.MaxValue);
 
     /// <summary>
-    /// What the grains need besides the grain classes: the per-silo <see cref="AnalysisCache"/>, the dataset
-    /// store (the process' in-memory one unless the host registered another) and the analysis lifetimes.
+    /// What the grains need besides the grain classes: the per-silo <see cref="AnalysisCache"/> and
+    /// <see cref="AnalysisExpiry"/>, the dataset store (the process' in-memory one unless the host registered
+    /// another) and the analysis lifetimes.
     /// Grain storage (<see cref="RcaStorage.Name"/>), reminders and clustering are the host's choice.
     /// </summary>
     public static ISiloBuilder AddRcaGrains(this ISiloBuilder silo, Action<AnalysisLifetimeOptions>? lifetime = null)
     {
         silo.Services.TryAddSingleton<IDatasetStore>(ProcessDatasets);
         silo.Services.AddSingleton<AnalysisCache>();
+        silo.Services.AddSingleton<AnalysisExpiry>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<AnalysisExpiry>());
         silo.Services.AddMetrics(); // IMeterFactory, for hosts that did not add it
         silo.Services.TryAddSingleton<RcaMetrics>();
         var options = silo.Services.AddOptions<AnalysisLifetimeOptions>();

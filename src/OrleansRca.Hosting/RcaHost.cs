@@ -109,8 +109,8 @@ public static class RcaHost
             case ClusteringModes.Localhost:
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, null, options.ServiceId, options.ClusterId);
                 silo.AddMemoryGrainStorage(RcaStorage.Name);
-                // The CLI's silo lives for one analysis, alone: nothing to resume elsewhere, so no reminder service.
-                if (!embedded) silo.UseInMemoryReminderService();
+                // No reminder service: this one silo holds all state in memory, so a reminder would outlive nothing
+                // (no other silo to resume on), yet the in-memory service keeps an entry per analysis (issue 11's soak).
                 if (options.SiloName is { Length: > 0 } name) silo.Configure<SiloOptions>(o => o.SiloName = name);
                 break;
             case ClusteringModes.AdoNet:
@@ -121,7 +121,7 @@ public static class RcaHost
         }
         silo.AddRcaGrains(lifetime =>
         {
-            lifetime.UseReminders = !embedded;
+            lifetime.UseReminders = options.Clustering == ClusteringModes.AdoNet;
             if (embedded) lifetime.ComputeSlots = Environment.ProcessorCount;
         });
         return silo;

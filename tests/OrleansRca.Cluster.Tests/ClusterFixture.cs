@@ -16,7 +16,8 @@ namespace OrleansRca.Cluster.Tests;
 /// <summary>The silos of the test clusters: the project's grains and in-memory grain storage "Default", as the embedded host.</summary>
 public sealed class RcaSiloConfigurator : ISiloConfigurator
 {
-    public void Configure(ISiloBuilder silo) => silo.AddMemoryGrainStorage(RcaStorage.Name).AddSharedReminders().AddRcaGrains(TestLifetimes.Configure);
+    public void Configure(ISiloBuilder silo) =>
+        silo.AddMemoryGrainStorage(RcaStorage.Name).AddSharedReminders().AddRcaGrains(o => TestLifetimes.Configure(o, TestLifetimes.LongResumeGrace));
 }
 
 /// <summary>Lifetimes short enough for tests: resume checks every 2 s, results kept for 10 s.</summary>
@@ -26,10 +27,17 @@ public static class TestLifetimes
 
     public static readonly TimeSpan Retention = TimeSpan.FromSeconds(10);
 
-    public static void Configure(AnalysisLifetimeOptions o)
+    /// <summary>The failover clusters' grace: their analyses must have a reminder well before a silo is killed.</summary>
+    public static readonly TimeSpan ShortResumeGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>The life-cycle cluster's grace: long enough that a small analysis finishes first, even on a busy machine.</summary>
+    public static readonly TimeSpan LongResumeGrace = TimeSpan.FromSeconds(20);
+
+    public static void Configure(AnalysisLifetimeOptions o, TimeSpan resumeGrace)
     {
         o.ResumeCheckPeriod = ResumeCheckPeriod;
         o.Retention = Retention;
+        o.ResumeGrace = resumeGrace;
     }
 
     /// <summary>Reminders on the process-wide table (<see cref="SharedReminderTable"/>).</summary>
@@ -46,11 +54,13 @@ public class ClusterFixture : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
+    protected virtual int Silos => 3;
+
     protected virtual void Configure(TestClusterBuilder builder) => builder.AddSiloBuilderConfigurator<RcaSiloConfigurator>();
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder(3);
+        var builder = new TestClusterBuilder((short)Silos);
         Configure(builder);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -126,9 +136,40 @@ public sealed class FailoverClusterFixture : ClusterFixture
         public void Configure(ISiloBuilder silo)
         {
             silo.Services.AddGrainStorage(RcaStorage.Name, (services, _) => new SharedGrainStorage(services.GetRequiredService<DeepCopier>()));
-            silo.AddSharedReminders().AddRcaGrains(TestLifetimes.Configure);
+            silo.AddSharedReminders().AddRcaGrains(o => TestLifetimes.Configure(o, TestLifetimes.ShortResumeGrace));
         }
     }
+}
+
+/// <summary>
+/// One silo without a reminder service, as <c>serve</c> on localhost: expiry by the silo's sweep. Its grain
+/// storage is the process-wide <see cref="SharedGrainStorage"/>, so a test can see a record go without
+/// calling (and so reactivating) the analysis.
+/// </summary>
+public sealed class NoRemindersClusterFixture : ClusterFixture
+{
+    protected override int Silos => 1;
+
+    protected override void Configure(TestClusterBuilder builder) => builder.AddSiloBuilderConfigurator<NoRemindersConfigurator>();
+
+    private sealed class NoRemindersConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.Services.AddGrainStorage(RcaStorage.Name, (services, _) => new SharedGrainStorage(services.GetRequiredService<DeepCopier>()));
+            silo.AddRcaGrains(o =>
+            {
+                TestLifetimes.Configure(o, TestLifetimes.ShortResumeGrace);
+                o.UseReminders = false;
+            });
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class NoRemindersCollection : ICollectionFixture<NoRemindersClusterFixture>
+{
+    public const string Name = "no-reminders";
 }
 
 [CollectionDefinition(Name)]

@@ -69,6 +69,26 @@ public sealed class OrchestrationTests(ClusterFixture fixture, ITestOutputHelper
         Assert.Null(gone.ResultJson);
     }
 
+    [Fact]
+    public async Task A_short_analysis_registers_no_resume_reminder_only_its_expiry()
+    {
+        var id = GrainKeys.NewAnalysisId();
+        var grain = GrainId.Create("analysisorchestrator", id);
+        var start = DateTimeOffset.UtcNow;
+        await fixture.SubmitAsync(id, AnalysisKinds.Mediation, TestAnalyses.Request(rows: 100, seed: 37).ToJsonString());
+        var done = await fixture.WaitAsync(id, TimeSpan.FromSeconds(60));
+        Assert.Equal(AnalysisStage.Succeeded, done.Stage);
+        Assert.True(DateTimeOffset.UtcNow - start < TestLifetimes.LongResumeGrace, "the analysis outlived the grace; this test needs it to finish first");
+
+        // The expiry is registered as the analysis ends (the status may be read a moment before).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (SharedReminderTable.Find(grain, "analysis") is null && DateTime.UtcNow < deadline) await Task.Delay(20);
+
+        // Its only reminder row ever is the expiry's (period: the retention), none for resuming (the resume check's 2 s).
+        var row = Assert.Single(SharedReminderTable.Upserts(grain));
+        Assert.Equal(TestLifetimes.Retention, row.Period);
+    }
+
     private async Task<AnalysisStatus> WaitForAsync(string id, Func<AnalysisStatus, bool> condition, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
@@ -91,6 +111,29 @@ public sealed class ResumeTests(FailoverClusterFixture fixture, ITestOutputHelpe
     private static AnalysisState? Stored(string id) =>
         SharedGrainStorage.Find("analysis", GrainId.Create("analysisorchestrator", id)) as AnalysisState;
 
+    /// <summary>The analysis' reminder row if it is the resume one (its period: the resume check's).</summary>
+    private static ReminderEntry? ResumeReminder(string id) =>
+        SharedReminderTable.Find(GrainId.Create("analysisorchestrator", id), "analysis") is { } row && row.Period == TestLifetimes.ResumeCheckPeriod ? row : null;
+
+    [Fact]
+    public async Task An_analysis_that_outlives_the_grace_registers_its_resume_reminder_then_its_expiry()
+    {
+        var id = GrainKeys.NewAnalysisId();
+        await fixture.SubmitAsync(id, AnalysisKinds.Mediation, TestAnalyses.Request(rows: 2000, seed: 38, bootstrap: 2000).ToJsonString());
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (ResumeReminder(id) is null && Stored(id) is not { Stage: AnalysisStage.Succeeded or AnalysisStage.Failed } && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.True(ResumeReminder(id) is not null, $"no resume reminder after the {TestLifetimes.ShortResumeGrace} grace; stored: {Stored(id)?.Stage}");
+
+        await fixture.Orchestrator(id).CancelAsync();
+
+        // Ended (cancelled): the same reminder now waits for the expiry.
+        var grain = GrainId.Create("analysisorchestrator", id);
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (SharedReminderTable.Find(grain, "analysis")?.Period != TestLifetimes.Retention && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(TestLifetimes.Retention, SharedReminderTable.Find(grain, "analysis")?.Period);
+    }
+
     [Fact]
     public async Task A_silo_killed_mid_analysis_with_no_client_polling_still_ends_succeeded()
     {
@@ -111,8 +154,11 @@ public sealed class ResumeTests(FailoverClusterFixture fixture, ITestOutputHelpe
         var request = TestAnalyses.Request(rows: 1500, seed: 35, bootstrap: 300);
         await fixture.SubmitAsync(id, AnalysisKinds.Mediation, request.ToJsonString());
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (Stored(id) is not { Stage: AnalysisStage.Running, Progress: > 0.25 } && DateTime.UtcNow < deadline) await Task.Delay(20);
-        Assert.True(Stored(id) is { Stage: AnalysisStage.Running }, "the analysis did not get going");
+        // Killed once it is under way and has outlived the grace (so it has its resume reminder).
+        while ((Stored(id) is not { Stage: AnalysisStage.Running, Progress: > 0.25 } || ResumeReminder(id) is null) && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.True(Stored(id) is { Stage: AnalysisStage.Running }, $"the analysis did not get going, or finished first: {Stored(id)?.Stage}");
+        Assert.True(ResumeReminder(id) is not null, "the analysis has no resume reminder");
 
         var clock = Stopwatch.StartNew();
         await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.ToString() == home));
@@ -148,5 +194,36 @@ public sealed class ResumeTests(FailoverClusterFixture fixture, ITestOutputHelpe
         output.WriteLine($"largest persisted request: {largest} bytes");
         Assert.InRange(largest, 1, 4096);
         Assert.Equal(AnalysisStage.Succeeded, Stored(id)!.Stage);
+    }
+}
+
+/// <summary>Expiry on a silo without reminders (as <c>serve</c> on localhost): the silo's sweep, not a reminder or a grain timer.</summary>
+[Collection(NoRemindersCollection.Name)]
+public sealed class NoRemindersExpiryTests(NoRemindersClusterFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_finished_analysis_expires_even_after_its_idle_grain_was_collected()
+    {
+        var id = GrainKeys.NewAnalysisId();
+        var grain = GrainId.Create("analysisorchestrator", id);
+        await fixture.SubmitAsync(id, AnalysisKinds.Mediation, TestAnalyses.Request(rows: 100, seed: 39).ToJsonString());
+        Assert.Equal(AnalysisStage.Succeeded, (await fixture.WaitAsync(id, TimeSpan.FromSeconds(60))).Stage);
+
+        // Collected: no timer of its activation can expire it any more, and nothing calls it from here on
+        // (a call would reactivate it); only its stored record is watched, as a database's would be.
+        var management = fixture.Cluster.Client.GetGrain<IManagementGrain>(0);
+        await management.DeactivateGrain(grain);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await management.GetActiveGrains(grain.Type)).Contains(grain) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.DoesNotContain(grain, await management.GetActiveGrains(grain.Type));
+        Assert.NotNull(SharedGrainStorage.Find("analysis", grain));
+
+        var clock = Stopwatch.StartNew();
+        deadline = DateTime.UtcNow + TestLifetimes.Retention + TimeSpan.FromSeconds(30);
+        while (SharedGrainStorage.Find("analysis", grain) is not null && DateTime.UtcNow < deadline) await Task.Delay(50);
+        output.WriteLine($"record gone {clock.Elapsed.TotalSeconds:F1} s after the collection");
+
+        Assert.Null(SharedGrainStorage.Find("analysis", grain));
+        Assert.Equal(AnalysisStage.Unknown, (await fixture.Orchestrator(id).GetStatusAsync()).Stage);
     }
 }

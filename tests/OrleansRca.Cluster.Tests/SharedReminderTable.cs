@@ -10,7 +10,16 @@ namespace OrleansRca.Cluster.Tests;
 public sealed class SharedReminderTable : IReminderTable
 {
     private static readonly ConcurrentDictionary<(GrainId, string), ReminderEntry> Rows = new();
+    private static readonly ConcurrentDictionary<GrainId, ConcurrentQueue<ReminderEntry>> Written = new();
     private static long _version;
+
+    /// <summary>Every row <paramref name="grainId"/> ever wrote (registrations and updates), oldest first.</summary>
+    public static IReadOnlyList<ReminderEntry> Upserts(GrainId grainId) =>
+        Written.TryGetValue(grainId, out var rows) ? [.. rows.Select(Copy)] : [];
+
+    /// <summary>The row <paramref name="grainId"/> has now, if any.</summary>
+    public static ReminderEntry? Find(GrainId grainId, string reminderName) =>
+        Rows.TryGetValue((grainId, reminderName), out var r) ? Copy(r) : null;
 
     public Task Init() => Task.CompletedTask;
 
@@ -29,6 +38,7 @@ public sealed class SharedReminderTable : IReminderTable
         var row = Copy(entry);
         row.ETag = etag;
         Rows[(entry.GrainId, entry.ReminderName)] = row;
+        Written.GetOrAdd(entry.GrainId, _ => new ConcurrentQueue<ReminderEntry>()).Enqueue(Copy(row));
         return Task.FromResult<string?>(etag);
     }
 

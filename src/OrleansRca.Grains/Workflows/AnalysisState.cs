@@ -33,12 +33,20 @@ public sealed class AnalysisLifetimeOptions
     /// </summary>
     public TimeSpan ResumeCheckPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long an analysis runs before it registers its reminder. Most finish in milliseconds, and a reminder
+    /// per analysis costs every one of them a row in the reminder table and an entry in Orleans' reminder
+    /// service. The price: one cut off by a silo loss within this time resumes at its next poll, not by itself.
+    /// </summary>
+    public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a finished analysis (its status and result) is kept; then its id is unknown (404).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// Whether the silo has a reminder service. Without one (the CLI's embedded silo, which lives for one
-    /// analysis and has no other silo to resume on) expiry runs on a grain timer.
+    /// Whether the silo has a reminder service: where grain state outlives the silo (PostgreSQL). Without one
+    /// (the CLI's embedded silo and <c>serve</c> on localhost: one process whose in-memory state dies with it,
+    /// so nothing is left to resume) the silo's <see cref="AnalysisExpiry"/> expires finished analyses.
     /// </summary>
     public bool UseReminders { get; set; } = true;
 
