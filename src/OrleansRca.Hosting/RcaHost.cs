@@ -111,6 +111,9 @@ public static class RcaHost
                 silo.AddMemoryGrainStorage(RcaStorage.Name);
                 // No reminder service: this one silo holds all state in memory, so a reminder would outlive nothing
                 // (no other silo to resume on), yet the in-memory service keeps an entry per analysis (issue 11's soak).
+                // No directory cache either: every activation is local, and the cache (up to a million entries by
+                // default) only remembered one address per analysis long after its orchestrator was collected.
+                silo.Configure<GrainDirectoryOptions>(o => o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None);
                 if (options.SiloName is { Length: > 0 } name) silo.Configure<SiloOptions>(o => o.SiloName = name);
                 break;
             case ClusteringModes.AdoNet:
