@@ -52,7 +52,7 @@ case "$mode" in
       --dataset-store-bytes "${RCA_SOAK_STORE_BYTES:-134217728}" --dataset-cache-bytes "${RCA_SOAK_CACHE_BYTES:-67108864}"
     # The store's own figures beside the generator's curve (the /metrics scrape needs no key).
     ( while kill -0 "${pids[0]}" 2>/dev/null; do
-        printf '%s %s\n' "$(date +%s)" "$(curl -sf http://127.0.0.1:5281/metrics | grep -E '^(rca_dataset_(store|cache)_|rca_analyses_expiring|dotnet_gc_last_collection_heap_size|dotnet_process_memory_working_set|orleans_catalog_activations\{[^}]*analysisorchestrator)' | tr '\n' ' ')"
+        printf '%s %s\n' "$(date +%s)" "$(curl -sf http://127.0.0.1:5281/metrics | grep -E '^(rca_dataset_(store|cache)_|rca_analyses_expiring|dotnet_gc_last_collection_(heap_size|memory_committed)|dotnet_process_memory_working_set|orleans_catalog_activations\{[^}]*analysisorchestrator)' | tr '\n' ' ')"
         sleep 10
       done ) > "$out/soak-store.txt" 2>/dev/null &
     dotnet "$load" --url http://127.0.0.1:5281 --api-key-file "$key" --workers 8 --count 100000000 --seconds "${2:-600}" \
