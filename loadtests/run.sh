@@ -26,7 +26,8 @@ trap cleanup EXIT
 
 start() { # start URL SILO_PORT GATEWAY_PORT [more serve options]
   local url=$1 silo=$2 gateway=$3; shift 3
-  RCA_API_KEY= dotnet "$cli" serve --urls "$url" --silo-port "$silo" --gateway-port "$gateway" --api-key-file "$key" "$@" \
+  # RCA_SERVE_HEAP_LIMIT (bytes, hex as 0x...): the GC heap limit a container's memory limit would set, for serve only.
+  env ${RCA_SERVE_HEAP_LIMIT:+DOTNET_GCHeapHardLimit=$RCA_SERVE_HEAP_LIMIT} RCA_API_KEY= dotnet "$cli" serve --urls "$url" --silo-port "$silo" --gateway-port "$gateway" --api-key-file "$key" "$@" \
     > "$out/serve-$silo.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 60); do curl -sf "$url/healthz" >/dev/null && return 0; sleep 1; done
