@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.Models;
-using OrleansRca.Grains.Datasets;
-using OrleansRca.Grains.Requests;
 using OrleansRca.Grains.Workflows;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 

@@ -1,7 +1,4 @@
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Discovery;
-using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Grains;
 

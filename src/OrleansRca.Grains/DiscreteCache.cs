@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Grains.Requests;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 

@@ -1,6 +1,4 @@
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
-using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Grains;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Net;
-using Microsoft.Extensions.Configuration;
-using OrleansRca.Causal;
-
 namespace OrleansRca.Hosting;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Microsoft.Extensions.Configuration;
-using OrleansRca.Causal;
-using OrleansRca.Grains.Datasets;
-
 namespace OrleansRca.Hosting;
 
 /// <summary>

@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansRca.Grains.Datasets;
-using OrleansRca.Hosting;
 
 namespace OrleansRca.Cluster.Tests;
 

@@ -4,12 +4,9 @@ using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Grains;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Grains.Workflows;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Cluster.Tests;
 

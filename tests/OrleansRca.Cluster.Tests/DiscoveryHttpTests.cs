@@ -1,11 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Synthetic;
-using OrleansRca.Wire.Requests;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary><c>POST /v1/analyses/discovery</c> on the <c>serve</c> process: node grains screen and score, the search runs on the orchestrator's silo.</summary>

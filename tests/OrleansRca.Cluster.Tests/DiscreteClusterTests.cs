@@ -1,10 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Causal.Discrete;
-using OrleansRca.Hosting;
-using OrleansRca.Wire.Requests;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>Requests of the discrete analyses on the networks shipped under <c>data/bif</c>, and their core results.</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Discrete;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Cluster.Tests;

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary><c>POST /v1/analyses/marginals</c> and <c>/v1/analyses/disentanglement</c> on the <c>serve</c> process.</summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Cluster.Tests;

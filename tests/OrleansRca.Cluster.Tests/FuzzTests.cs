@@ -1,11 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Hosting;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>

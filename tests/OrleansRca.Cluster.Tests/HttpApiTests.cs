@@ -1,11 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using OrleansRca.Abstractions;
-using OrleansRca.Hosting;
-using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Cluster.Tests;
 

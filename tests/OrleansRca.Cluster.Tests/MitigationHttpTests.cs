@@ -1,13 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.RootCause;
-using OrleansRca.Causal.Synthetic;
-using OrleansRca.Wire.Results;
-
 namespace OrleansRca.Cluster.Tests;
 
 [Collection(ServerCollection.Name)]

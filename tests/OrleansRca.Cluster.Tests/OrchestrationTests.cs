@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
-using OrleansRca.Abstractions;
 using OrleansRca.Grains.Workflows;
 using Xunit.Abstractions;
 

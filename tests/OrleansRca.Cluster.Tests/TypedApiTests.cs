@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using OrleansRca.Hosting;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>The typed API: known fields only, JSON only, an OpenAPI document with real schemas and working examples, metrics.</summary>

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Data;
 

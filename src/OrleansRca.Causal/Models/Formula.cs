@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Globalization;
-using System.Numerics.Tensors;
 
 namespace OrleansRca.Causal.Models;
 

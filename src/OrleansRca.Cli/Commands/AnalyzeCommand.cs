@@ -1,11 +1,4 @@
-using OrleansRca.Abstractions;
-using System.CommandLine;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Synthetic;
-using OrleansRca.Cli.Output;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.CommandLine;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>Options every verb shares (contract section 4).</summary>

@@ -1,12 +1,3 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>

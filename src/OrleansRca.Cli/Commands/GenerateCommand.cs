@@ -1,5 +1,3 @@
-using System.CommandLine;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 

@@ -1,10 +1,4 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 

@@ -1,13 +1,7 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Data;
 using OrleansRca.Causal.RootCause;
 using OrleansRca.Causal.Synthetic;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 

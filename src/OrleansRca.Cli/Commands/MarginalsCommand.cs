@@ -1,10 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Cli.Output;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>

@@ -1,11 +1,3 @@
-using OrleansRca.Abstractions;
-using System.CommandLine;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal;
-using OrleansRca.Cli.Output;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary><c>mediate</c>: NIE of every treatment-mediator pair, NDE and TE per treatment (contract sections 4-5).</summary>

@@ -1,10 +1,3 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary><c>mitigate</c>: the least-cost actions on each anomalous row's root causes that make the detector score it normal (contract section 4).</summary>

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using OrleansRca.Hosting;
 using OrleansRca.Hosting.Postgres;

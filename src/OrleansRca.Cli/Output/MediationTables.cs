@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Output;
 
 /// <summary>The mediation result as terminal tables: NIE matrix (treatments x mediators), then TE and NDE.</summary>

@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 /// <summary>Paths of the copied reference data (tests/data, see tests/data/README.md) and cached networks.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 public sealed class ExactInferenceTests

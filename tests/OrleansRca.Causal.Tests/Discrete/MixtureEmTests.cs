@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using OrleansRca.Causal.Discrete;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Causal.Tests.Discrete;

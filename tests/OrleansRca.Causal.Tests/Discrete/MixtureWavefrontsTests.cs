@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 /// <summary>The per-node, level-parallel form of the mixture solve (what the cluster runs) against <see cref="MixtureSolver.Solve"/>.</summary>

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Cluster.Tests.Postgres;
