@@ -5,17 +5,11 @@ namespace OrleansRca.Cli.Commands;
 /// <summary><c>localize</c>: which nodes were pushed in each anomalous row (contract section 4).</summary>
 public static class LocalizeCommand
 {
-    public static Command Create()
-    {
-        var inputs = new AnomalyInputs("Causal model file (JSON, contract section 1).",
-            "Normal-operation CSV: mechanisms and noise distributions are fitted on it.", "CSV of anomalous rows to explain.");
-        var options = new LocalizeOptionSet();
-        var command = new Command("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.");
-        inputs.AddTo(command, options.AddTo);
-        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, AnalysisKinds.Localization,
-            request => options.WriteTo(parse, request), result => WriteTables(AnsiConsole.Console, result), token), ct));
-        return command;
-    }
+    public static Command Create() =>
+        new AnomalyInputs("Causal model file (JSON, contract section 1).",
+            "Normal-operation CSV: mechanisms and noise distributions are fitted on it.", "CSV of anomalous rows to explain.")
+            .CreateVerb("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.",
+                AnalysisKinds.Localization, new LocalizeOptionSet(), WriteTables);
 
     public static void WriteTables(IAnsiConsole console, JsonObject result)
     {

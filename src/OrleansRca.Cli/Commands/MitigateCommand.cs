@@ -3,17 +3,11 @@ namespace OrleansRca.Cli.Commands;
 /// <summary><c>mitigate</c>: the least-cost actions on each anomalous row's root causes that make the detector score it normal (contract section 4).</summary>
 public static class MitigateCommand
 {
-    public static Command Create()
-    {
-        var inputs = new AnomalyInputs("Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.",
-            "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", "CSV of anomalous rows to mitigate.");
-        var options = new MitigateOptionSet();
-        var command = new Command("mitigate", "Anomaly mitigation: least-cost soft interventions on each row's flagged, controllable nodes whose counterfactual the detector scores normal.");
-        inputs.AddTo(command, options.AddTo);
-        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, AnalysisKinds.Mitigation,
-            request => options.WriteTo(parse, request), result => WriteTable(AnsiConsole.Console, result), token), ct));
-        return command;
-    }
+    public static Command Create() =>
+        new AnomalyInputs("Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.",
+            "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", "CSV of anomalous rows to mitigate.")
+            .CreateVerb("mitigate", "Anomaly mitigation: least-cost soft interventions on each row's flagged, controllable nodes whose counterfactual the detector scores normal.",
+                AnalysisKinds.Mitigation, new MitigateOptionSet(), WriteTable);
 
     public static void WriteTable(IAnsiConsole console, JsonObject result)
     {
