@@ -75,7 +75,7 @@ public sealed class FuzzTests(ServerFixture fixture)
 
         // Alive: health, and a real analysis still runs.
         Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync("/healthz")).StatusCode);
-        var post = await fixture.Http.PostAsync("/v1/analyses/mediation", new StringContent(ApiExamples.Request(AnalysisKinds.Mediation), Encoding.UTF8, "application/json"));
+        var post = await fixture.Http.PostAsync("/v1/analyses/mediation", Json(ApiExamples.Request(AnalysisKinds.Mediation)));
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
         await HttpAssert.SucceededAsync(fixture.Http, post.Headers.Location!);
     }
