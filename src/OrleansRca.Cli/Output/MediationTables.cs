@@ -46,6 +46,5 @@ public static class MediationTables
             console.MarkupLine($"[grey]Brackets: 95% percentile intervals from {b} bootstrap resamples.[/]");
     }
 
-    public static string Format(JsonNode? value) =>
-        value is null ? "" : value.GetValue<double>().ToString("G6", CultureInfo.InvariantCulture);
+    public static string Format(JsonNode? value) => TableCells.Number(value, "G6");
 }
