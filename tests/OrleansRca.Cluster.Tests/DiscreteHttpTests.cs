@@ -30,11 +30,7 @@ public sealed class DiscreteHttpTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("marginals", "unknown-state", "has no state 'PERHAPS'")]
-    [InlineData("marginals", "broken-bif", "network:")]
-    [InlineData("disentanglement", "unknown-mixture-node", "unknown node 'NOSUCHNODE'")]
-    [InlineData("disentanglement", "mixture-not-summing-to-1", "'HISTORY'")]
-    [InlineData("disentanglement", "no-mixture", "'mixture'")]
+    [MemberData(nameof(DiscreteClusterTests.BadInputs), MemberType = typeof(DiscreteClusterTests))]
     public async Task Bad_input_is_400_problem_json_naming_the_problem(string kind, string problem, string mention)
     {
         var response = await Http.PostAsync($"/v1/analyses/{kind}", Json(DiscreteClusterTests.BadRequest(kind, problem)));

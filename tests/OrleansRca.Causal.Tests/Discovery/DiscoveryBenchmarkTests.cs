@@ -34,6 +34,14 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
         return mean;
     }
 
+    /// <summary>The node counts and intervention kinds each regime size is run on.</summary>
+    public static readonly TheoryData<int, RegimeChange> SizesAndKinds = new()
+    {
+        { 10, RegimeChange.Mixed },
+        { 30, RegimeChange.Shift },
+        { 30, RegimeChange.Hard },
+    };
+
     /// <summary>500 observational rows and 1.5 expected edges per node, as in the benchmark's larger settings.</summary>
     private static InterventionalSetting Setting(int nodes, RegimeChange kind, int regimes, int rowsPerRegime) => new()
     {
@@ -60,9 +68,7 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(10, RegimeChange.Mixed)]
-    [InlineData(30, RegimeChange.Shift)]
-    [InlineData(30, RegimeChange.Hard)]
+    [MemberData(nameof(SizesAndKinds))]
     public void FiveHundredRowsPerRegime(int nodes, RegimeChange kind)
     {
         var (shd, f1, edges) = Average(Setting(nodes, kind, regimes: 5, rowsPerRegime: 500), [11, 12]);
@@ -71,9 +77,7 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(10, RegimeChange.Mixed)]
-    [InlineData(30, RegimeChange.Shift)]
-    [InlineData(30, RegimeChange.Hard)]
+    [MemberData(nameof(SizesAndKinds))]
     public void TenRowsPerRegime(int nodes, RegimeChange kind)
     {
         var (shd, f1, edges) = Average(Setting(nodes, kind, regimes: 8, rowsPerRegime: 10), [21, 22]);
