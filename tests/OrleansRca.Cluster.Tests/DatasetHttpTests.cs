@@ -4,11 +4,8 @@ using Apache.Arrow.Ipc;
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>Contract section 6, datasets: data sent once, named by a content-derived id in many analyses.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class DatasetHttpTests(ServerFixture fixture)
+public sealed class DatasetHttpTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
     private async Task<JsonObject> UploadAsync(HttpContent content, HttpStatusCode expected = HttpStatusCode.Created)
     {
         var response = await Http.PostAsync("/v1/datasets", content);

@@ -1,11 +1,8 @@
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary><c>POST /v1/analyses/discovery</c> on the <c>serve</c> process: node grains screen and score, the search runs on the orchestrator's silo.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class DiscoveryHttpTests(ServerFixture fixture)
+public sealed class DiscoveryHttpTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
     private static JsonObject Request(InterventionalInstance instance) => new()
     {
         ["data"] = new JsonArray([.. instance.Data.Select(d => (JsonNode?)SyntheticData.ToCsv(d))]),

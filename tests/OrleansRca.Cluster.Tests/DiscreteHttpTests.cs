@@ -1,11 +1,8 @@
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary><c>POST /v1/analyses/marginals</c> and <c>/v1/analyses/disentanglement</c> on the <c>serve</c> process.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class DiscreteHttpTests(ServerFixture fixture)
+public sealed class DiscreteHttpTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
     [Fact]
     public async Task Marginals_post_answers_202_and_polling_gives_the_verbs_document()
     {

@@ -1,10 +1,7 @@
 namespace OrleansRca.Cluster.Tests;
 
-[Collection(ServerCollection.Name)]
-public sealed class HttpApiTests(ServerFixture fixture)
+public sealed class HttpApiTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
     [Fact]
     public async Task Post_answers_202_with_a_location_and_polling_it_gives_the_core_result()
     {
@@ -110,7 +107,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
     public async Task A_runner_connected_to_the_gateway_returns_the_core_result()
     {
         await using var runner = await RcaHost.StartConfiguredRunnerAsync(
-            new RunnerOptions { ClusterAddress = $"127.0.0.1:{fixture.Options.GatewayPort}", ClusterId = fixture.Options.ClusterId },
+            new RunnerOptions { ClusterAddress = $"127.0.0.1:{Server.Options.GatewayPort}", ClusterId = Server.Options.ClusterId },
             CancellationToken.None);
         var request = TestAnalyses.Request(rows: 300, seed: 12);
 

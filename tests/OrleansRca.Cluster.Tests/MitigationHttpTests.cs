@@ -1,7 +1,6 @@
 namespace OrleansRca.Cluster.Tests;
 
-[Collection(ServerCollection.Name)]
-public sealed class MitigationHttpTests(ServerFixture fixture)
+public sealed class MitigationHttpTests(ServerFixture fixture) : ServerTests(fixture)
 {
     [Fact]
     public async Task Mitigation_over_http_equals_the_core()
@@ -16,7 +15,7 @@ public sealed class MitigationHttpTests(ServerFixture fixture)
             ["anomalies"] = SyntheticData.ToCsv(anomalies.Data),
             ["cost"] = new JsonObject { ["S"] = 2.0 },
         };
-        var document = await HttpAssert.RunAsync(fixture.Http, AnalysisKinds.Mitigation, request);
+        var document = await HttpAssert.RunAsync(Http, AnalysisKinds.Mitigation, request);
         var core = Mitigator.Run(LocalizationData.Create(LoanScm.Model(), normal.Data, anomalies.Data, MissingPolicy.Error),
             new MitigationOptions { CostScale = new Dictionary<string, double> { ["S"] = 2.0 } });
         Assert.Equal(MitigationJson.ToJson(core).ToJsonString(), document["result"]!.ToJsonString());

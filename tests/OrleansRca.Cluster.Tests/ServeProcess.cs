@@ -51,3 +51,12 @@ public sealed class ServerCollection : ICollectionFixture<ServerFixture>
 {
     public const string Name = "server";
 }
+
+/// <summary>Tests against the shared <see cref="ServerFixture"/> (the collection is inherited by every derived class).</summary>
+[Collection(ServerCollection.Name)]
+public abstract class ServerTests(ServerFixture server)
+{
+    protected ServerFixture Server => server;
+
+    protected HttpClient Http => server.Http;
+}

@@ -1,11 +1,8 @@
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>The typed API: known fields only, JSON only, an OpenAPI document with real schemas and working examples, metrics.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class TypedApiTests(ServerFixture fixture)
+public sealed class TypedApiTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
     [Fact]
     public async Task An_unknown_field_is_400_naming_it_with_a_suggestion()
     {
