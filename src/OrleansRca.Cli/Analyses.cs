@@ -141,7 +141,9 @@ internal sealed class PhaseLog
         var now = _clock.Elapsed.TotalMilliseconds;
         // The JIT's share says whether a phase computed or compiled (a fresh process compiles thousands of methods).
         Console.Error.WriteLine($"timing: {phase,-24} {now - _last,8:F0} ms (at {now:F0} ms, since process start {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms; "
-            + $"JIT so far: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms)");
+            + $"JIT so far: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms; "
+            // Pool threads beyond the cores mean work waited for the pool to grow; GC pauses are time not computed.
+            + $"pool threads {ThreadPool.ThreadCount}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms)");
         _last = now;
     }
 }

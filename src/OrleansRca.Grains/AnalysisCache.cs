@@ -29,6 +29,7 @@ public sealed class AnalysisCache : IDisposable
         Metrics = metrics;
         ComputeSlots = options?.Value.ComputeSlots ?? AnalysisLifetimeOptions.DefaultComputeSlots;
         _compute = new SemaphoreSlim(ComputeSlots);
+        ReserveComputeThreads(ComputeSlots);
         _grains = grains;
         _datasets = new DatasetCache(datasets, options?.Value.DatasetCacheBytes ?? DatasetCache.DefaultCapacityBytes);
         metrics?.Track(_datasets);
@@ -90,6 +91,18 @@ public sealed class AnalysisCache : IDisposable
         {
             _compute.Release();
         }
+    }
+
+    /// <summary>
+    /// Pieces hold up to <paramref name="slots"/> pool threads for long stretches. Past its minimum (one thread per
+    /// core) the pool adds threads only as its starvation check allows, about one per half second, so grain turns,
+    /// polls and continuations queued behind busy pieces would wait for it: raise the minimum by the slots, so the
+    /// rest of the silo keeps a thread per core at once. Process-wide and only ever raised.
+    /// </summary>
+    private static void ReserveComputeThreads(int slots)
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < Environment.ProcessorCount + slots) ThreadPool.SetMinThreads(Environment.ProcessorCount + slots, io);
     }
 
     /// <summary>This silo's address, reported by grains for diagnostics and tests.</summary>
