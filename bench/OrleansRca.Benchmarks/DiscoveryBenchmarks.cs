@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using OrleansRca.Causal.Discovery;
-using OrleansRca.Causal.Synthetic;
 
 namespace OrleansRca.Benchmarks;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using OrleansRca.Causal.Discrete;
 
 namespace OrleansRca.Benchmarks;

@@ -1,11 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.Synthetic;
 using OrleansRca.Hosting;
 
 namespace OrleansRca.Benchmarks;

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
-using OrleansRca.Causal.Synthetic;
 
 namespace OrleansRca.Benchmarks;
 

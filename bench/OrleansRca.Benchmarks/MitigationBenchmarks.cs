@@ -1,7 +1,5 @@
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mitigation;
 using OrleansRca.Causal.RootCause;
-using OrleansRca.Causal.Synthetic;
 
 namespace OrleansRca.Benchmarks;
 

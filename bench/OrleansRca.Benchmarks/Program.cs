@@ -1,12 +1,7 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using OrleansRca.Benchmarks;
 using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.Synthetic;
 
 // The benchmark program: medians of repeated runs after a warm-up, written to docs/benchmarks.md.
 // Usage: dotnet run -c Release --project bench/OrleansRca.Benchmarks -- [--quick] [--only e2e|cluster|engine|csv|discovery|mitigation|localization] [--out docs/benchmarks-run.md] [--data tests/data]

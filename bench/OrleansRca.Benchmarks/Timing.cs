@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OrleansRca.Benchmarks;
 
 public static class Timing

@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace OrleansRca.Abstractions;
 
 /// <summary>What <c>GET /v1/datasets/{id}</c> and an upload answer: the id, the row count and the column names.</summary>

@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace OrleansRca.Abstractions;
 
 /// <summary>The <c>discover</c> options by their contract names; null means the core's default.</summary>

@@ -1,10 +1,6 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Data;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Hosting;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Cli;
 

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using OrleansRca.Cli.Commands;
 
 namespace OrleansRca.Cli;

@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.Models;
-using OrleansRca.Grains.Datasets;
-using OrleansRca.Grains.Requests;
 using OrleansRca.Grains.Workflows;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 
@@ -164,11 +158,7 @@ public sealed class AnalysisCache : IDisposable
     public Task<MitigationPlan> GetMitigationAsync(string analysisId, MitigationSpec? spec, CancellationToken cancellationToken = default) =>
         Touch(analysisId).Mitigation.GetOrStart(() => Task.Run(async () =>
         {
-            if (spec is null)
-            {
-                var inputs = await _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync().ConfigureAwait(false);
-                spec = inputs.Spec as MitigationSpec ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a mitigation");
-            }
+            spec ??= await _grains.FetchSpecAsync<MitigationSpec>(analysisId, "a mitigation").ConfigureAwait(false);
             var normal = await _datasets.GetAsync(spec.Normal.DatasetId, cancellationToken).ConfigureAwait(false);
             var anomalies = await _datasets.GetAsync(spec.Anomalies.DatasetId, cancellationToken).ConfigureAwait(false);
             return await ComputeAsync(() =>
@@ -220,12 +210,7 @@ public sealed class AnalysisCache : IDisposable
 
     private async Task<MediationRequest> LoadRequestAsync(string analysisId, MediationSpec? spec, CancellationToken cancellationToken)
     {
-        // Run off any grain's scheduler: the task is shared by every grain of the analysis on this silo.
-        if (spec is null)
-        {
-            var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync()).ConfigureAwait(false);
-            spec = inputs.Spec as MediationSpec ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a mediation");
-        }
+        spec ??= await _grains.FetchSpecAsync<MediationSpec>(analysisId, "a mediation").ConfigureAwait(false);
         var dataset = await _datasets.GetAsync(spec.Data.DatasetId, cancellationToken).ConfigureAwait(false);
         return await ComputeAsync(() => AnalysisRequests.ToMediation(spec, dataset)).ConfigureAwait(false);
     }

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Grains.Workflows;
 
 namespace OrleansRca.Grains;

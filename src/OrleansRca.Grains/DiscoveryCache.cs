@@ -1,7 +1,4 @@
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Discovery;
-using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Grains;
 
@@ -10,18 +7,9 @@ namespace OrleansRca.Grains;
 /// work reads) and its tables: built once per silo from the datasets, fetched through the orchestrator's
 /// spec the first time a node grain of the analysis runs there. Owned by the silo's <see cref="AnalysisCache"/>.
 /// </summary>
-public sealed class DiscoveryCache : IDisposable
+public sealed class DiscoveryCache(IGrainFactory grains, AnalysisCache compute, TimeProvider time) : IDisposable
 {
-    private readonly IGrainFactory _grains;
-    private readonly AnalysisCache _compute;
-    private readonly IdleExpiringMap<Entry> _entries;
-
-    public DiscoveryCache(IGrainFactory grains, AnalysisCache compute, TimeProvider time)
-    {
-        _grains = grains;
-        _compute = compute;
-        _entries = new IdleExpiringMap<Entry>(time, AnalysisCache.IdleLifetime);
-    }
+    private readonly IdleExpiringMap<Entry> _entries = new(time, AnalysisCache.IdleLifetime);
 
     /// <summary>The prepared problem and its tables, fetched from the orchestrator the first time this silo needs them.</summary>
     public Task<(DiscoveryProblem Problem, IReadOnlyList<DataTable> Data)> GetProblemAsync(string analysisId, CancellationToken cancellationToken = default) =>
@@ -37,14 +25,10 @@ public sealed class DiscoveryCache : IDisposable
 
     private async Task<(DiscoveryProblem, IReadOnlyList<DataTable>)> LoadAsync(string analysisId, DiscoverySpec? spec, CancellationToken cancellationToken)
     {
-        if (spec is null)
-        {
-            var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync(), cancellationToken).ConfigureAwait(false);
-            spec = inputs.Spec as DiscoverySpec ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a discovery");
-        }
+        spec ??= await grains.FetchSpecAsync<DiscoverySpec>(analysisId, "a discovery", cancellationToken).ConfigureAwait(false);
         var datasets = new List<Dataset>();
-        foreach (var data in spec.Data) datasets.Add(await _compute.Datasets.GetAsync(data.DatasetId, cancellationToken).ConfigureAwait(false));
-        return await _compute.ComputeAsync(() =>
+        foreach (var data in spec.Data) datasets.Add(await compute.Datasets.GetAsync(data.DatasetId, cancellationToken).ConfigureAwait(false));
+        return await compute.ComputeAsync(() =>
         {
             var (tables, problem) = AnalysisRequests.ToDiscovery(spec, datasets);
             return (problem, tables);

@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Grains.Requests;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 
@@ -14,23 +10,12 @@ namespace OrleansRca.Grains;
 /// marginals move to a silo once (fetched from the orchestrator by the first grain that needs them).
 /// One per silo: owned by the silo's <see cref="AnalysisCache"/>, whose compute slots it uses.
 /// </summary>
-public sealed class DiscreteCache : IDisposable
+public sealed class DiscreteCache(IGrainFactory grains, AnalysisCache compute, TimeProvider time) : IDisposable
 {
-    private readonly IGrainFactory _grains;
-    private readonly AnalysisCache _compute;
-    private readonly TimeProvider _time;
-    private readonly IdleExpiringMap<Entry> _entries;
-
-    public DiscreteCache(IGrainFactory grains, AnalysisCache compute, TimeProvider time)
-    {
-        _grains = grains;
-        _compute = compute;
-        _time = time;
-        _entries = new IdleExpiringMap<Entry>(_time, AnalysisCache.IdleLifetime);
-    }
+    private readonly IdleExpiringMap<Entry> _entries = new(time, AnalysisCache.IdleLifetime);
 
     /// <summary>This silo's address.</summary>
-    public string Silo => _compute.Silo;
+    public string Silo => compute.Silo;
 
     /// <summary>Analyses with an entry on this silo (diagnostics).</summary>
     public int Count => _entries.Count;
@@ -41,7 +26,7 @@ public sealed class DiscreteCache : IDisposable
 
     /// <summary>The parsed request, built from <paramref name="spec"/> (in a compute slot) unless this silo already has it.</summary>
     public Task<DiscreteRequest> GetRequestAsync(string analysisId, DiscreteSpec spec) =>
-        Touch(analysisId).Request.GetOrStart(() => _compute.ComputeAsync(() => AnalysisRequests.ToDiscrete(spec)));
+        Touch(analysisId).Request.GetOrStart(() => compute.ComputeAsync(() => AnalysisRequests.ToDiscrete(spec)));
 
     /// <summary>The network of the analysis.</summary>
     public async Task<BayesianNetwork> GetNetworkAsync(string analysisId) => (await GetRequestAsync(analysisId).ConfigureAwait(false)).Network;
@@ -55,7 +40,7 @@ public sealed class DiscreteCache : IDisposable
     {
         var network = await GetNetworkAsync(analysisId).ConfigureAwait(false);
         var engines = Touch(analysisId).Engines;
-        return await _compute.ComputeAsync(() =>
+        return await compute.ComputeAsync(() =>
         {
             if (!engines.TryTake(out var engine)) engine = new ExactInference(network);
             var result = work(engine);
@@ -69,12 +54,12 @@ public sealed class DiscreteCache : IDisposable
         Touch(analysisId).Oracle.GetOrStart(() => Task.Run(async () =>
         {
             var network = await GetNetworkAsync(analysisId).ConfigureAwait(false);
-            var oracle = await _grains.GetGrain<IDiscreteAnalysisGrain>(analysisId).GetOracleAsync().ConfigureAwait(false);
+            var oracle = await grains.GetGrain<IDiscreteAnalysisGrain>(analysisId).GetOracleAsync().ConfigureAwait(false);
             return InterventionalMarginals.Create(network, oracle.Base, oracle.DoTable);
         }));
 
     /// <summary>Runs core work in one of the silo's compute slots (<see cref="InputException"/> becomes <see cref="BadInputException"/>).</summary>
-    public Task<T> ComputeAsync<T>(Func<T> work) => _compute.ComputeAsync(work);
+    public Task<T> ComputeAsync<T>(Func<T> work) => compute.ComputeAsync(work);
 
     /// <summary>Drops everything held for an analysis (it finished).</summary>
     public void Forget(string analysisId) => _entries.Forget(analysisId);
@@ -83,10 +68,8 @@ public sealed class DiscreteCache : IDisposable
 
     private async Task<DiscreteRequest> LoadRequestAsync(string analysisId)
     {
-        // Off any grain's scheduler: the task is shared by every grain of the analysis on this silo.
-        var inputs = await Task.Run(() => _grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync()).ConfigureAwait(false);
-        var spec = inputs.Spec as DiscreteSpec ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a discrete analysis");
-        return await _compute.ComputeAsync(() => AnalysisRequests.ToDiscrete(spec)).ConfigureAwait(false);
+        var spec = await grains.FetchSpecAsync<DiscreteSpec>(analysisId, "a discrete analysis").ConfigureAwait(false);
+        return await compute.ComputeAsync(() => AnalysisRequests.ToDiscrete(spec)).ConfigureAwait(false);
     }
 
     private Entry Touch(string analysisId) => _entries.Touch(analysisId);

@@ -1,7 +1,5 @@
 using Orleans.Placement;
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains;
 

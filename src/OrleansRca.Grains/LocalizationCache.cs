@@ -1,6 +1,4 @@
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
-using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Grains;
 
@@ -19,8 +17,7 @@ public sealed class LocalizationCache(IGrainFactory grains, AnalysisCache cache)
     public Task<(LocalizationData Data, LocalizeOptions Options)> GetInputsAsync(string analysisId, LocalizationSpec? spec = null, CancellationToken cancellationToken = default) =>
         _entries.Touch(analysisId).Inputs.GetOrStart(() => Task.Run(async () =>
         {
-            spec ??= (await grains.GetGrain<IAnalysisOrchestratorGrain>(analysisId).GetInputsAsync().ConfigureAwait(false)).Spec as LocalizationSpec
-                ?? throw new InvalidOperationException($"analysis '{analysisId}' is not a localization");
+            spec ??= await grains.FetchSpecAsync<LocalizationSpec>(analysisId, "a localization").ConfigureAwait(false);
             var normal = await cache.Datasets.GetAsync(spec.Normal.DatasetId, cancellationToken).ConfigureAwait(false);
             var anomalies = await cache.Datasets.GetAsync(spec.Anomalies.DatasetId, cancellationToken).ConfigureAwait(false);
             return await cache.ComputeAsync(() => AnalysisRequests.ToLocalization(spec, normal, anomalies), cancellationToken).ConfigureAwait(false);

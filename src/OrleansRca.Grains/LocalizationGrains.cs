@@ -1,5 +1,4 @@
 using Orleans.Placement;
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
 
 namespace OrleansRca.Grains;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using OrleansRca.Grains.Datasets;
 
 namespace OrleansRca.Grains;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
-using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Workflows;
 
 namespace OrleansRca.Grains;

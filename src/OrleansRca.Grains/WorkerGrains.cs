@@ -1,5 +1,4 @@
 using Orleans.Placement;
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.Fitting;
 using OrleansRca.Causal.Mediation;
 using OrleansRca.Grains.Workflows;

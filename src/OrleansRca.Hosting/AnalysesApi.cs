@@ -1,16 +1,7 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Wire.Requests;
 

@@ -1,10 +1,3 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Causal.Data;
-using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Requests;
 
 namespace OrleansRca.Hosting;

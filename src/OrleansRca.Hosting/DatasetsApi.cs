@@ -1,13 +1,5 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Causal.Data;
-using OrleansRca.Grains;
-using OrleansRca.Grains.Datasets;
 
 namespace OrleansRca.Hosting;
 

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Grains.Datasets;
-
 namespace OrleansRca.Hosting;
 
 /// <summary>

@@ -1,14 +1,6 @@
-using System.Net;
-using Microsoft.Extensions.Configuration;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
-using OrleansRca.Causal;
-using OrleansRca.Grains;
 using OrleansRca.Hosting.Postgres;
 
 namespace OrleansRca.Hosting;

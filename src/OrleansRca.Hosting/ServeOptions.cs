@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Net;
-using Microsoft.Extensions.Configuration;
-using OrleansRca.Causal;
-
 namespace OrleansRca.Hosting;
 
 /// <summary>
@@ -104,21 +99,12 @@ public sealed record ServeOptions
             Connection = orleans["ConnectionString"],
             ClusterId = orleans["ClusterId"] ?? defaults.ClusterId,
             ServiceId = orleans["ServiceId"] ?? defaults.ServiceId,
-            SiloPort = Integer(orleans, "SiloPort") ?? defaults.SiloPort,
-            GatewayPort = Integer(orleans, "GatewayPort") ?? defaults.GatewayPort,
+            SiloPort = ConfigurationValues.Integer(orleans, "SiloPort") ?? defaults.SiloPort,
+            GatewayPort = ConfigurationValues.Integer(orleans, "GatewayPort") ?? defaults.GatewayPort,
             AdvertisedAddress = orleans["AdvertisedIPAddress"],
             SiloName = orleans["SiloName"],
             Service = ServiceOptions.FromConfiguration(configuration),
         };
-    }
-
-    private static int? Integer(IConfigurationSection section, string key)
-    {
-        var text = section[key];
-        if (text is null) return null;
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new InputException($"configuration {section.Path}:{key} (environment variable {section.Path}__{key}) must be an integer, not '{text}'");
     }
 
     private static void CheckPort(int port, string option)

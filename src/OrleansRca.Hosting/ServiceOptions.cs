@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Microsoft.Extensions.Configuration;
-using OrleansRca.Causal;
-using OrleansRca.Grains.Datasets;
-
 namespace OrleansRca.Hosting;
 
 /// <summary>
@@ -84,28 +78,10 @@ public sealed record ServiceOptions
         var defaults = new ServiceOptions();
         return defaults with
         {
-            DatasetStoreBytes = Long(section, nameof(DatasetStoreBytes)) ?? defaults.DatasetStoreBytes,
-            DatasetCacheBytes = Long(section, nameof(DatasetCacheBytes)) ?? defaults.DatasetCacheBytes,
-            Retention = Duration(section, nameof(Retention)) ?? defaults.Retention,
+            DatasetStoreBytes = ConfigurationValues.Bytes(section, nameof(DatasetStoreBytes)) ?? defaults.DatasetStoreBytes,
+            DatasetCacheBytes = ConfigurationValues.Bytes(section, nameof(DatasetCacheBytes)) ?? defaults.DatasetCacheBytes,
+            Retention = ConfigurationValues.Duration(section, nameof(Retention)) ?? defaults.Retention,
         };
-    }
-
-    private static long? Long(IConfigurationSection section, string key)
-    {
-        var text = section[key];
-        if (text is null) return null;
-        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new InputException($"configuration {section.Path}:{key} (environment variable {section.Path}__{key}) must be an integer (bytes), not '{text}'");
-    }
-
-    private static TimeSpan? Duration(IConfigurationSection section, string key)
-    {
-        var text = section[key];
-        if (text is null) return null;
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new InputException($"configuration {section.Path}:{key} (environment variable {section.Path}__{key}) must be a duration such as 00:10:00, not '{text}'");
     }
 
     public void Validate()

@@ -1,11 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansRca.Grains.Datasets;
-using OrleansRca.Hosting;
 
 namespace OrleansRca.Cluster.Tests;
 
@@ -16,31 +10,25 @@ namespace OrleansRca.Cluster.Tests;
 public sealed class BoundedStoreHttpTests : IAsyncLifetime
 {
     private const int Rows = 6000;
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
+    private readonly ServeProcess _server = new(ServeProcess.LocalOptions("bounded-store") with
+    {
+        Service = new ServiceOptions { DatasetStoreBytes = ServiceOptions.MinimumBoundBytes, DatasetCacheBytes = ServiceOptions.MinimumBoundBytes },
+    });
+
     private InMemoryDatasetStore _store = null!;
+
+    private HttpClient Http => _server.Http;
 
     public async Task InitializeAsync()
     {
-        _app = RcaHost.BuildServer(new ServeOptions
-        {
-            Urls = "http://127.0.0.1:0", SiloPort = RcaHost.FreeTcpPort(), GatewayPort = RcaHost.FreeTcpPort(),
-            ClusterId = $"bounded-store-tests-{Guid.NewGuid():N}",
-            Service = new ServiceOptions { DatasetStoreBytes = ServiceOptions.MinimumBoundBytes, DatasetCacheBytes = ServiceOptions.MinimumBoundBytes },
-        }, builder => RcaHost.QuietLogging(builder.Logging));
-        await _app.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
-        _store = Assert.IsType<InMemoryDatasetStore>(_app.Services.GetRequiredService<IDatasetStore>());
+        await _server.InitializeAsync();
+        _store = Assert.IsType<InMemoryDatasetStore>(_server.App.Services.GetRequiredService<IDatasetStore>());
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _app.DisposeAsync();
-    }
+    public Task DisposeAsync() => _server.DisposeAsync();
 
     private async Task<HttpResponseMessage> UploadAsync(int seed, int rows = Rows) =>
-        await _http.PostAsync("/v1/datasets", new StringContent(TestAnalyses.Csv(rows, seed), Encoding.UTF8, "text/csv"));
+        await Http.PostAsync("/v1/datasets", Csv(TestAnalyses.Csv(rows, seed)));
 
     private async Task<string> UploadedAsync(int seed)
     {
@@ -66,14 +54,14 @@ public sealed class BoundedStoreHttpTests : IAsyncLifetime
         var full = await UploadAsync(44);
         await HttpAssert.ProblemAsync(full, HttpStatusCode.RequestEntityTooLarge, "running analyses hold");
         Assert.NotNull(full.Headers.RetryAfter);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{a}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{b}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"/v1/datasets/{a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"/v1/datasets/{b}")).StatusCode);
 
         // One finishes: its table makes way.
         _store.Release("running-1");
         var c = await UploadedAsync(44);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/datasets/{a}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{c}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/v1/datasets/{a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"/v1/datasets/{c}")).StatusCode);
         _store.Release("running-2");
     }
 
@@ -82,9 +70,9 @@ public sealed class BoundedStoreHttpTests : IAsyncLifetime
     {
         var uploaded = await UploadedAsync(51);
         var request = TestAnalyses.Request(rows: Rows, seed: 52);
-        var post = await _http.PostAsync("/v1/analyses/mediation", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
+        var post = await Http.PostAsync("/v1/analyses/mediation", Json(request));
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
-        await HttpAssert.SucceededAsync(_http, post.Headers.Location!);
+        await HttpAssert.SucceededAsync(Http, post.Headers.Location!);
         var inline = OrleansRca.Causal.Data.Dataset.IdOf(Encoding.UTF8.GetBytes((string)request["data"]!));
 
         // The orchestrator releases the pins when it finishes (just after the status says so).
@@ -94,13 +82,13 @@ public sealed class BoundedStoreHttpTests : IAsyncLifetime
 
         // A new upload needs room: the finished analysis' inline table goes, although the upload is older.
         await UploadedAsync(53);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/datasets/{inline}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/v1/datasets/{uploaded}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/v1/datasets/{inline}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"/v1/datasets/{uploaded}")).StatusCode);
 
         // A refused submit (its table lacks the model's columns) releases at once what it pinned.
         var bad = TestAnalyses.Request(rows: 10, seed: 54);
         bad["data"] = "a,b\n1,2\n3,4\n";
-        var refused = await _http.PostAsync("/v1/analyses/mediation", new StringContent(bad.ToJsonString(), Encoding.UTF8, "application/json"));
+        var refused = await Http.PostAsync("/v1/analyses/mediation", Json(bad));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal(0, _store.PinnedBytes);
     }

@@ -4,12 +4,9 @@ using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
 using OrleansRca.Grains;
 using OrleansRca.Grains.Requests;
 using OrleansRca.Grains.Workflows;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Cluster.Tests;
 
@@ -131,6 +128,57 @@ public sealed class FailoverClusterFixture : ClusterFixture
 {
     protected override void Configure(TestClusterBuilder builder) => builder.AddSiloBuilderConfigurator<SharedStorageConfigurator>();
 
+    /// <summary>The silo that holds the test cluster's membership: it must live, so tests kill others.</summary>
+    public string PrimarySilo => Cluster.Primary?.SiloAddress.ToString() ?? throw new InvalidOperationException("the test cluster has no primary silo");
+
+    /// <summary>Three active silos again (an earlier test of the collection killed one), so that one can be lost.</summary>
+    public async Task EnsureThreeSilosAsync()
+    {
+        if (Cluster.GetActiveSilos().Count() >= 3) return;
+        await Cluster.StartAdditionalSilosAsync(3 - Cluster.GetActiveSilos().Count());
+        await Cluster.WaitForLivenessToStabilizeAsync();
+    }
+
+    /// <summary>A new analysis id whose orchestrator activates on a silo <paramref name="wanted"/> accepts, and that silo's address.</summary>
+    public async Task<(string Id, string Silo)> PlaceOrchestratorAsync(Func<string, bool> wanted)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var id = GrainKeys.NewAnalysisId();
+            var silo = await Orchestrator(id).GetSiloAsync();
+            if (wanted(silo)) return (id, silo);
+        }
+        throw new InvalidOperationException("no orchestrator activation landed on a suitable silo in 100 tries");
+    }
+
+    public SiloHandle Silo(string address) => Cluster.Silos.Single(h => h.SiloAddress.ToString() == address);
+
+    /// <summary>
+    /// Waits for analysis <paramref name="id"/> to end, killing <paramref name="victim"/> at the first status at or past
+    /// <paramref name="progress"/>; returns the final status, the one at the kill and the first one after it.
+    /// </summary>
+    public async Task<SiloLoss> WaitKillingAsync(string id, SiloHandle victim, double progress, Action<string> log)
+    {
+        AnalysisStatus? atKill = null;
+        AnalysisStatus? firstAfterKill = null;
+        var final = await WaitAsync(id, TimeSpan.FromSeconds(120), async status =>
+        {
+            if (atKill is null && status.Progress >= progress)
+            {
+                atKill = status;
+                log($"killing {victim.SiloAddress} at progress {status.Progress:F3} ({status.Stage})");
+                await Cluster.KillSiloAsync(victim);
+            }
+            else if (atKill is not null && firstAfterKill is null)
+            {
+                firstAfterKill = status;
+                log($"first status after the kill: progress {status.Progress:F3} ({status.Stage})");
+            }
+        });
+        log($"{final.Stage}");
+        return new SiloLoss(final, atKill, firstAfterKill);
+    }
+
     private sealed class SharedStorageConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo)
@@ -171,6 +219,9 @@ public sealed class NoRemindersCollection : ICollectionFixture<NoRemindersCluste
 {
     public const string Name = "no-reminders";
 }
+
+/// <summary>How an analysis went through the loss of a silo: its final status, the status at the kill and the first one after.</summary>
+public sealed record SiloLoss(AnalysisStatus Final, AnalysisStatus? AtKill, AnalysisStatus? FirstAfterKill);
 
 [CollectionDefinition(Name)]
 public sealed class FailoverCollection : ICollectionFixture<FailoverClusterFixture>

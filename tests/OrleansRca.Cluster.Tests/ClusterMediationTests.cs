@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Hosting;
-
 namespace OrleansRca.Cluster.Tests;
 
 [Collection(ClusterCollection.Name)]

@@ -1,20 +1,11 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>Contract section 6, datasets: data sent once, named by a content-derived id in many analyses.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class DatasetHttpTests(ServerFixture fixture)
+public sealed class DatasetHttpTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
-    private static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
-
     private async Task<JsonObject> UploadAsync(HttpContent content, HttpStatusCode expected = HttpStatusCode.Created)
     {
         var response = await Http.PostAsync("/v1/datasets", content);
@@ -22,21 +13,9 @@ public sealed class DatasetHttpTests(ServerFixture fixture)
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
     }
 
-    private async Task<JsonObject> RunAsync(JsonObject request)
-    {
-        var post = await Http.PostAsync("/v1/analyses/mediation", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
-        Assert.True(post.StatusCode == HttpStatusCode.Accepted, $"{post.StatusCode}: {await post.Content.ReadAsStringAsync()}");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonObject document;
-        do
-        {
-            await Task.Delay(25);
-            document = (await Http.GetFromJsonAsync<JsonObject>(post.Headers.Location))!;
-        }
-        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
-        Assert.True((string?)document["status"] == "succeeded", document.ToJsonString());
-        return document["result"]!.AsObject();
-    }
+    /// <summary>The result document of a mediation of <paramref name="request"/> that must succeed.</summary>
+    private async Task<JsonObject> ResultAsync(JsonObject request) =>
+        (await HttpAssert.RunAsync(Http, AnalysisKinds.Mediation, request))["result"]!.AsObject();
 
     [Fact]
     public async Task The_same_content_gets_the_same_id_and_is_described_by_get()
@@ -65,8 +44,8 @@ public sealed class DatasetHttpTests(ServerFixture fixture)
         var byReference = inline.DeepClone().AsObject();
         byReference["data"] = new JsonObject { ["dataset"] = id };
 
-        var a = await RunAsync(inline);
-        var b = await RunAsync(byReference);
+        var a = await ResultAsync(inline);
+        var b = await ResultAsync(byReference);
 
         Assert.Equal(a.ToJsonString(), b.ToJsonString());
         JsonAssert.Equal(TestAnalyses.CoreResult(inline), b);
@@ -94,7 +73,7 @@ public sealed class DatasetHttpTests(ServerFixture fixture)
         var byArrow = request.DeepClone().AsObject();
         byArrow["data"] = new JsonObject { ["dataset"] = id };
 
-        Assert.Equal((await RunAsync(request)).ToJsonString(), (await RunAsync(byArrow)).ToJsonString());
+        Assert.Equal((await ResultAsync(request)).ToJsonString(), (await ResultAsync(byArrow)).ToJsonString());
 
         static int c0(double[][] c) => c[0].Length;
     }
@@ -109,7 +88,7 @@ public sealed class DatasetHttpTests(ServerFixture fixture)
 
         var request = TestAnalyses.Request(rows: 20);
         request["data"] = new JsonObject { ["dataset"] = new string('b', 32) };
-        var post = await Http.PostAsync("/v1/analyses/mediation", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
+        var post = await Http.PostAsync("/v1/analyses/mediation", Json(request));
 
         Assert.Equal(HttpStatusCode.BadRequest, post.StatusCode);
         Assert.Contains("no dataset has the id", await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -132,7 +111,7 @@ public sealed class DatasetHttpTests(ServerFixture fixture)
     [Fact]
     public async Task An_unknown_media_type_is_415_and_a_bad_cell_is_named_when_an_analysis_needs_its_column()
     {
-        var json = new StringContent("{}", Encoding.UTF8, "application/json");
+        var json = Json("{}");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Http.PostAsync("/v1/datasets", json)).StatusCode);
 
         // A text column is kept out of the numbers; an analysis that needs it is told which cell.
@@ -142,7 +121,7 @@ public sealed class DatasetHttpTests(ServerFixture fixture)
         var upload = await UploadAsync(Csv(csv));
         Assert.Contains("label", upload["non_numeric_columns"]!.AsArray().Select(c => (string?)c));
         request["data"] = new JsonObject { ["dataset"] = (string)upload["id"]! };
-        Assert.Equal("succeeded", (string?)(await RunOk(request))["status"]);
+        await HttpAssert.RunAsync(Http, AnalysisKinds.Mediation, request);
 
         // Column O (a model node) of data row 5; the last column ('ignored') is not in the model.
         var broken = ((string)TestAnalyses.Request(rows: 30, seed: 26)["data"]!).Split('\n');
@@ -151,29 +130,9 @@ public sealed class DatasetHttpTests(ServerFixture fixture)
         broken[5] = string.Join(',', cells);
         var id = (string)(await UploadAsync(Csv(string.Join('\n', broken))))["id"]!;
         request["data"] = new JsonObject { ["dataset"] = id };
-        var post = await Http.PostAsync("/v1/analyses/mediation", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
-        var document = post.StatusCode == HttpStatusCode.Accepted ? await PollAsync(post.Headers.Location!) : null;
+        var post = await Http.PostAsync("/v1/analyses/mediation", Json(request));
+        var document = post.StatusCode == HttpStatusCode.Accepted ? await HttpAssert.FinishedAsync(Http, post.Headers.Location!) : null;
         var message = document?["error"]?["message"]?.ToString() ?? await post.Content.ReadAsStringAsync();
         Assert.Contains("column 'O', row 5: 'n/a' is not a number", message, StringComparison.Ordinal);
-    }
-
-    private async Task<JsonObject> RunOk(JsonObject request)
-    {
-        var post = await Http.PostAsync("/v1/analyses/mediation", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
-        Assert.True(post.StatusCode == HttpStatusCode.Accepted, await post.Content.ReadAsStringAsync());
-        return await PollAsync(post.Headers.Location!);
-    }
-
-    private async Task<JsonObject> PollAsync(Uri location)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonObject document;
-        do
-        {
-            await Task.Delay(25);
-            document = (await Http.GetFromJsonAsync<JsonObject>(location))!;
-        }
-        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
-        return document;
     }
 }

@@ -1,4 +1,3 @@
-using OrleansRca.Causal.Data;
 using OrleansRca.Grains.Datasets;
 using OrleansRca.Grains.Requests;
 

@@ -1,19 +1,8 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Synthetic;
-using OrleansRca.Wire.Requests;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary><c>POST /v1/analyses/discovery</c> on the <c>serve</c> process: node grains screen and score, the search runs on the orchestrator's silo.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class DiscoveryHttpTests(ServerFixture fixture)
+public sealed class DiscoveryHttpTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
     private static JsonObject Request(InterventionalInstance instance) => new()
     {
         ["data"] = new JsonArray([.. instance.Data.Select(d => (JsonNode?)SyntheticData.ToCsv(d))]),
@@ -29,18 +18,7 @@ public sealed class DiscoveryHttpTests(ServerFixture fixture)
         var instance = InterventionalData.Generate(new InterventionalSetting { Nodes = 12, ExpectedEdges = 18, Regimes = 4, RowsPerRegime = 30 }, 17);
         var request = Request(instance);
 
-        var post = await Http.PostAsync($"/v1/analyses/{AnalysisKinds.Discovery}", Json(request));
-        Assert.True(post.StatusCode == HttpStatusCode.Accepted, $"{post.StatusCode}: {await post.Content.ReadAsStringAsync()}");
-        JsonObject document;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(50);
-            document = (await Http.GetFromJsonAsync<JsonObject>(post.Headers.Location))!;
-            Assert.InRange((double)document["progress"]!, 0, 1);
-        }
-        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
-        Assert.True((string?)document["status"] == "succeeded", document.ToJsonString());
+        var document = await HttpAssert.RunAsync(Http, AnalysisKinds.Discovery, request);
 
         // Oracle: the core on one machine, from the same body (what `discover --format json` printed before the cluster).
         var core = DiscoveryRequest.Parse(request);
@@ -61,6 +39,4 @@ public sealed class DiscoveryHttpTests(ServerFixture fixture)
         var problem = await response.Content.ReadAsStringAsync();
         Assert.Contains("regime1 lacks column(s) 'X4'", problem);
     }
-
-    private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 }

@@ -1,10 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Causal.Discrete;
-using OrleansRca.Hosting;
-using OrleansRca.Wire.Requests;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>Requests of the discrete analyses on the networks shipped under <c>data/bif</c>, and their core results.</summary>
@@ -141,18 +134,7 @@ public sealed class DiscreteClusterTests(ClusterFixture fixture)
     }
 
     [Theory]
-    [InlineData("marginals", "unknown-state", "has no state 'PERHAPS'")]
-    [InlineData("marginals", "unknown-node", "unknown node 'NOSUCHNODE'")]
-    [InlineData("marginals", "no-equals", "NODE=STATE")]
-    [InlineData("marginals", "broken-bif", "network:")]
-    [InlineData("marginals", "no-network", "'network'")]
-    [InlineData("disentanglement", "broken-bif", "network:")]
-    [InlineData("disentanglement", "unknown-mixture-node", "unknown node 'NOSUCHNODE'")]
-    [InlineData("disentanglement", "missing-mixture-node", "'HISTORY' is missing")]
-    [InlineData("disentanglement", "mixture-not-summing-to-1", "not 1")]
-    [InlineData("disentanglement", "no-mixture", "'mixture'")]
-    [InlineData("disentanglement", "bad-method", "method must be")]
-    [InlineData("disentanglement", "robust-without-samples", "number of samples")]
+    [MemberData(nameof(BadInputs))]
     public async Task Bad_input_at_submit_fails_without_starting(string kind, string problem, string mention)
     {
         var request = BadRequest(kind, problem);
@@ -169,6 +151,23 @@ public sealed class DiscreteClusterTests(ClusterFixture fixture)
         var local = await Assert.ThrowsAsync<InputException>(() => runner.RunAsync(kind, request, null, CancellationToken.None));
         Assert.Equal(status.Error.Message, local.Message);
     }
+
+    /// <summary>Each request of <see cref="BadRequest"/> and what its refusal names (the cluster and HTTP tests check the same).</summary>
+    public static readonly TheoryData<string, string, string> BadInputs = new()
+    {
+        { "marginals", "unknown-state", "has no state 'PERHAPS'" },
+        { "marginals", "unknown-node", "unknown node 'NOSUCHNODE'" },
+        { "marginals", "no-equals", "NODE=STATE" },
+        { "marginals", "broken-bif", "network:" },
+        { "marginals", "no-network", "'network'" },
+        { "disentanglement", "broken-bif", "network:" },
+        { "disentanglement", "unknown-mixture-node", "unknown node 'NOSUCHNODE'" },
+        { "disentanglement", "missing-mixture-node", "'HISTORY' is missing" },
+        { "disentanglement", "mixture-not-summing-to-1", "not 1" },
+        { "disentanglement", "no-mixture", "'mixture'" },
+        { "disentanglement", "bad-method", "method must be" },
+        { "disentanglement", "robust-without-samples", "number of samples" },
+    };
 
     /// <summary>Requests with one thing wrong, for the cluster, HTTP and CLI tests.</summary>
     public static JsonObject BadRequest(string kind, string problem)

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Discrete;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Cluster.Tests;
@@ -26,50 +20,22 @@ public sealed class DiscreteFailoverTests(FailoverClusterFixture fixture, ITestO
     [Fact]
     public async Task A_disentanglement_survives_killing_the_orchestrators_silo_and_resumes_from_its_pieces()
     {
-        var cluster = fixture.Cluster;
-        if (cluster.GetActiveSilos().Count() < 3)
-        {
-            await cluster.StartAdditionalSilosAsync(3 - cluster.GetActiveSilos().Count());
-            await cluster.WaitForLivenessToStabilizeAsync();
-        }
+        await fixture.EnsureThreeSilosAsync();
         var request = Large.Value.Request;
         var clock = Stopwatch.StartNew();
         var expected = TestDiscrete.CoreResult(AnalysisKinds.Disentanglement, request);
         output.WriteLine($"{clock.Elapsed}: core result");
 
         // The primary silo holds the test cluster's membership and must live: the orchestrator goes elsewhere.
-        var primary = cluster.Primary?.SiloAddress.ToString() ?? throw new InvalidOperationException("the test cluster has no primary silo");
-        string id, home;
-        do
-        {
-            id = GrainKeys.NewAnalysisId();
-            home = await fixture.Orchestrator(id).GetSiloAsync();
-        }
-        while (home == primary);
-        var victim = cluster.Silos.Single(h => h.SiloAddress.ToString() == home);
+        var primary = fixture.PrimarySilo;
+        var (id, home) = await fixture.PlaceOrchestratorAsync(s => s != primary);
 
         clock.Restart();
         var submitted = await fixture.SubmitAsync(id, AnalysisKinds.Disentanglement, request.ToJsonString());
         Assert.True(submitted.Stage == AnalysisStage.Queued, $"{submitted.Stage}: {submitted.Error}");
 
-        AnalysisStatus? atKill = null;
-        AnalysisStatus? firstAfterKill = null;
-        var final = await fixture.WaitAsync(id, TimeSpan.FromSeconds(120), async status =>
-        {
-            if (atKill is null && status.Progress >= 0.5)
-            {
-                // The marginals phase is done and persisted; the wavefronts are under way.
-                atKill = status;
-                output.WriteLine($"{clock.Elapsed}: killing {victim.SiloAddress} at progress {status.Progress:F3}");
-                await cluster.KillSiloAsync(victim);
-            }
-            else if (atKill is not null && firstAfterKill is null)
-            {
-                firstAfterKill = status;
-                output.WriteLine($"{clock.Elapsed}: first status after the kill: progress {status.Progress:F3} ({status.Stage})");
-            }
-        });
-        output.WriteLine($"{clock.Elapsed}: {final.Stage}");
+        // At 0.5 the marginals phase is done and persisted; the wavefronts are under way.
+        var (final, atKill, firstAfterKill) = await fixture.WaitKillingAsync(id, fixture.Silo(home), 0.5, m => output.WriteLine($"{clock.Elapsed}: {m}"));
 
         Assert.True(atKill is not null, $"the analysis finished before a silo could be killed ({final.Stage}); make the network larger");
         Assert.True(final.Stage == AnalysisStage.Succeeded, $"{final.Stage}: {final.Error}");

@@ -1,7 +1,3 @@
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Hosting;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>The CLI's default: an embedded single silo started in this process.</summary>

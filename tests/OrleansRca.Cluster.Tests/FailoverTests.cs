@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Cluster.Tests;
@@ -18,43 +15,20 @@ public sealed class FailoverTests(FailoverClusterFixture fixture, ITestOutputHel
     [InlineData(false)]
     public async Task An_analysis_survives_killing_a_silo_mid_analysis(bool killTheOrchestratorsSilo)
     {
-        var cluster = fixture.Cluster;
-        if (cluster.GetActiveSilos().Count() < 3)
-        {
-            await cluster.StartAdditionalSilosAsync(3 - cluster.GetActiveSilos().Count());
-            await cluster.WaitForLivenessToStabilizeAsync();
-        }
+        await fixture.EnsureThreeSilosAsync();
         var expected = Expected.Value;
-        var primary = cluster.Primary?.SiloAddress.ToString() ?? throw new InvalidOperationException("the test cluster has no primary silo");
+        var primary = fixture.PrimarySilo;
 
         // The primary silo holds the test cluster's membership and must live: kill the orchestrator's
         // silo with the orchestrator off the primary, or a worker silo with the orchestrator on the primary.
-        var (id, home) = await PlaceOrchestratorAsync(s => killTheOrchestratorsSilo ? s != primary : s == primary);
-        var victim = killTheOrchestratorsSilo
-            ? cluster.Silos.Single(h => h.SiloAddress.ToString() == home)
-            : cluster.SecondarySilos.First(h => h.IsActive);
+        var (id, home) = await fixture.PlaceOrchestratorAsync(s => killTheOrchestratorsSilo ? s != primary : s == primary);
+        var victim = killTheOrchestratorsSilo ? fixture.Silo(home) : fixture.Cluster.SecondarySilos.First(h => h.IsActive);
 
         var clock = Stopwatch.StartNew();
         var submitted = await fixture.SubmitAsync(id, AnalysisKinds.Mediation, Request.ToJsonString());
         Assert.Equal(AnalysisStage.Queued, submitted.Stage);
 
-        AnalysisStatus? atKill = null;
-        AnalysisStatus? firstAfterKill = null;
-        var final = await fixture.WaitAsync(id, TimeSpan.FromSeconds(120), async status =>
-        {
-            if (atKill is null && status.Progress >= 0.3)
-            {
-                atKill = status;
-                output.WriteLine($"{clock.Elapsed}: killing {victim.SiloAddress} at progress {status.Progress:F2} ({status.Stage})");
-                await cluster.KillSiloAsync(victim);
-            }
-            else if (atKill is not null && firstAfterKill is null)
-            {
-                firstAfterKill = status;
-                output.WriteLine($"{clock.Elapsed}: first status after the kill: progress {status.Progress:F2} ({status.Stage})");
-            }
-        });
-        output.WriteLine($"{clock.Elapsed}: {final.Stage}");
+        var (final, atKill, firstAfterKill) = await fixture.WaitKillingAsync(id, victim, 0.3, m => output.WriteLine($"{clock.Elapsed}: {m}"));
 
         Assert.True(atKill is not null, $"the analysis finished before a silo could be killed ({final.Stage}); make the request larger");
         Assert.Equal(AnalysisStage.Running, atKill!.Stage);
@@ -67,16 +41,5 @@ public sealed class FailoverTests(FailoverClusterFixture fixture, ITestOutputHel
             // (point estimates end at 0.2; saving is throttled, so allow some lost bootstrap chunks).
             Assert.True(firstAfterKill.Progress >= 0.2, $"restarted from {firstAfterKill.Progress}");
         }
-    }
-
-    private async Task<(string Id, string Silo)> PlaceOrchestratorAsync(Func<string, bool> wanted)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var id = GrainKeys.NewAnalysisId();
-            var silo = await fixture.Orchestrator(id).GetSiloAsync();
-            if (wanted(silo)) return (id, silo);
-        }
-        throw new InvalidOperationException("no orchestrator activation landed on a suitable silo in 100 tries");
     }
 }

@@ -1,19 +1,10 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Hosting;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>
 /// Bad input never yields a 5xx: thousands of random and mutated requests (fixed seed, bounded in count and
 /// time) against the served API, then the server must still answer and run an analysis.
 /// </summary>
-[Collection(ServerCollection.Name)]
-public sealed class FuzzTests(ServerFixture fixture)
+public sealed class FuzzTests(ServerFixture fixture) : ServerTests(fixture)
 {
     private const int Requests = 4000;
     private const int Workers = 4;
@@ -46,7 +37,7 @@ public sealed class FuzzTests(ServerFixture fixture)
                 var (method, path, body, contentType) = Mutant(random);
                 using var request = new HttpRequestMessage(method, path);
                 if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, contentType);
-                using var response = await fixture.Http.SendAsync(request, ct);
+                using var response = await Http.SendAsync(request, ct);
                 Interlocked.Increment(ref sent);
                 var text = await response.Content.ReadAsStringAsync(ct);
                 lock (failures)
@@ -73,7 +64,7 @@ public sealed class FuzzTests(ServerFixture fixture)
             var until = DateTime.UtcNow.AddSeconds(20);
             do
             {
-                document = (await fixture.Http.GetFromJsonAsync<JsonObject>(location))!;
+                document = (await Http.GetFromJsonAsync<JsonObject>(location))!;
                 if ((string?)document["status"] is "queued" or "running") await Task.Delay(20);
             }
             while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < until);
@@ -82,10 +73,10 @@ public sealed class FuzzTests(ServerFixture fixture)
         Assert.True(internalErrors.Count == 0, $"{internalErrors.Count} internal errors:\n{string.Join("\n", internalErrors.Take(5))}");
 
         // Alive: health, and a real analysis still runs.
-        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync("/healthz")).StatusCode);
-        var post = await fixture.Http.PostAsync("/v1/analyses/mediation", new StringContent(ApiExamples.Request(AnalysisKinds.Mediation), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/healthz")).StatusCode);
+        var post = await Http.PostAsync("/v1/analyses/mediation", Json(ApiExamples.Request(AnalysisKinds.Mediation)));
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
-        await HttpAssert.SucceededAsync(fixture.Http, post.Headers.Location!);
+        await HttpAssert.SucceededAsync(Http, post.Headers.Location!);
     }
 
     private static (HttpMethod Method, string Path, string? Body, string ContentType) Mutant(Random random)

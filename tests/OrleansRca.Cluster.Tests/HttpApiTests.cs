@@ -1,82 +1,14 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using OrleansRca.Abstractions;
-using OrleansRca.Hosting;
-using OrleansRca.Wire.Results;
-
 namespace OrleansRca.Cluster.Tests;
 
-/// <summary>The <c>serve</c> process (silo + HTTP API) on a real Kestrel bound to 127.0.0.1, port 0.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+public sealed class HttpApiTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    public ServeOptions Options { get; } = new()
-    {
-        Urls = "http://127.0.0.1:0",
-        SiloPort = RcaHost.FreeTcpPort(),
-        GatewayPort = RcaHost.FreeTcpPort(),
-        ClusterId = $"http-tests-{Guid.NewGuid():N}",
-        // Small, so the 413 test need not send 64 MiB.
-        MaxRequestBodyBytes = 1024 * 1024,
-    };
-
-    public WebApplication App { get; private set; } = null!;
-    public HttpClient Http { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        App = RcaHost.BuildServer(Options, builder => RcaHost.QuietLogging(builder.Logging));
-        await App.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri(App.Urls.First()) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        Http.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class ServerCollection : ICollectionFixture<ServerFixture>
-{
-    public const string Name = "server";
-}
-
-[Collection(ServerCollection.Name)]
-public sealed class HttpApiTests(ServerFixture fixture)
-{
-    private HttpClient Http => fixture.Http;
-
     [Fact]
     public async Task Post_answers_202_with_a_location_and_polling_it_gives_the_core_result()
     {
         var request = TestAnalyses.Request(rows: 600, seed: 11);
 
-        var post = await Http.PostAsync("/v1/analyses/mediation", Json(request));
+        var document = await HttpAssert.RunAsync(Http, AnalysisKinds.Mediation, request);
 
-        Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
-        var accepted = (await post.Content.ReadFromJsonAsync<JsonObject>())!;
-        var id = (string)accepted["id"]!;
-        Assert.Equal("queued", (string?)accepted["status"]);
-        Assert.Equal($"/v1/analyses/{id}", post.Headers.Location?.OriginalString);
-
-        JsonObject document;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(50);
-            document = (await Http.GetFromJsonAsync<JsonObject>(post.Headers.Location))!;
-            Assert.Equal(id, (string?)document["id"]);
-            Assert.Equal("mediation", (string?)document["kind"]);
-            Assert.InRange((double)document["progress"]!, 0, 1);
-        }
-        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
-
-        Assert.Equal("succeeded", (string?)document["status"]);
         Assert.Null(document["error"]);
         // Oracle: MediationEngine.Run on the same request; tolerance 1e-12 relative.
         JsonAssert.Equal(TestAnalyses.CoreResult(request), document["result"]);
@@ -99,29 +31,21 @@ public sealed class HttpApiTests(ServerFixture fixture)
 
         var post = await Http.PostAsync("/v1/analyses/localization", Json(request));
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
-        JsonObject document;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(50);
-            document = (await Http.GetFromJsonAsync<JsonObject>(post.Headers.Location))!;
-        }
-        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
-        Assert.Equal("succeeded", (string?)document["status"]);
+        var document = await HttpAssert.SucceededAsync(Http, post.Headers.Location!);
         Assert.Equal("localization", (string?)document["kind"]);
         Assert.Equal(core.ToJsonString(), document["result"]!.ToJsonString());
         Assert.All(document["result"]!["rows"]!.AsArray(), r => Assert.Equal("b", (string?)r!["ranking"]![0]!["node"]));
 
-        await AssertProblemAsync(await Http.PostAsync("/v1/analyses/localization", Json(new JsonObject { ["model"] = model.DeepClone(), ["normal"] = Rows(10, 0), ["anomalies"] = Rows(2, 0), ["pi"] = 0.6 })),
+        await HttpAssert.ProblemAsync(await Http.PostAsync("/v1/analyses/localization", Json(new JsonObject { ["model"] = model.DeepClone(), ["normal"] = Rows(10, 0), ["anomalies"] = Rows(2, 0), ["pi"] = 0.6 })),
             HttpStatusCode.BadRequest, "pi must be in (0, 0.5)");
     }
 
     [Fact]
     public async Task Malformed_json_is_400_problem_json()
     {
-        var response = await Http.PostAsync("/v1/analyses/mediation", new StringContent("{\"model\": [1, 2", Encoding.UTF8, "application/json"));
+        var response = await Http.PostAsync("/v1/analyses/mediation", Json("{\"model\": [1, 2"));
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "not valid JSON");
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest, "not valid JSON");
     }
 
     [Fact]
@@ -132,20 +56,20 @@ public sealed class HttpApiTests(ServerFixture fixture)
 
         var response = await Http.PostAsync("/v1/analyses/mediation", Json(request));
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "'M2'");
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest, "'M2'");
     }
 
     [Fact]
     public async Task Unknown_ids_are_404_problem_json()
     {
-        await AssertProblemAsync(await Http.GetAsync($"/v1/analyses/{GrainKeys.NewAnalysisId()}"), HttpStatusCode.NotFound, "no analysis");
-        await AssertProblemAsync(await Http.GetAsync("/v1/analyses/not%20an%20id"), HttpStatusCode.NotFound, "no analysis");
+        await HttpAssert.ProblemAsync(await Http.GetAsync($"/v1/analyses/{GrainKeys.NewAnalysisId()}"), HttpStatusCode.NotFound, "no analysis");
+        await HttpAssert.ProblemAsync(await Http.GetAsync("/v1/analyses/not%20an%20id"), HttpStatusCode.NotFound, "no analysis");
     }
 
     [Fact]
     public async Task Unknown_kind_is_404_and_every_contract_kind_is_served()
     {
-        await AssertProblemAsync(await Http.PostAsync("/v1/analyses/astrology", Json(new JsonObject())), HttpStatusCode.NotFound, "astrology");
+        await HttpAssert.ProblemAsync(await Http.PostAsync("/v1/analyses/astrology", Json(new JsonObject())), HttpStatusCode.NotFound, "astrology");
         // Every kind of contract section 6 runs on the cluster: an empty body is bad input for each, never "not supported".
         foreach (var kind in new[] { "mediation", "localization", "mitigation", "disentanglement", "discovery" })
         {
@@ -162,7 +86,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
 
         var response = await Http.PostAsync("/v1/analyses/mediation", Json(body));
 
-        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, null);
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, null);
     }
 
     [Fact]
@@ -183,25 +107,12 @@ public sealed class HttpApiTests(ServerFixture fixture)
     public async Task A_runner_connected_to_the_gateway_returns_the_core_result()
     {
         await using var runner = await RcaHost.StartConfiguredRunnerAsync(
-            new RunnerOptions { ClusterAddress = $"127.0.0.1:{fixture.Options.GatewayPort}", ClusterId = fixture.Options.ClusterId },
+            new RunnerOptions { ClusterAddress = $"127.0.0.1:{Server.Options.GatewayPort}", ClusterId = Server.Options.ClusterId },
             CancellationToken.None);
         var request = TestAnalyses.Request(rows: 300, seed: 12);
 
         var result = await runner.RunAsync(AnalysisKinds.Mediation, request, null, CancellationToken.None);
 
         JsonAssert.Equal(TestAnalyses.CoreResult(request), result);
-    }
-
-    private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? detailContains)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonNode.Parse(text)!;
-        Assert.Equal((int)status, (int)problem["status"]!);
-        if (detailContains is not null)
-            Assert.Contains(detailContains, (string?)problem["detail"] ?? "", StringComparison.Ordinal);
     }
 }

@@ -1,17 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.RootCause;
-using OrleansRca.Causal.Synthetic;
-using OrleansRca.Wire.Results;
-
 namespace OrleansRca.Cluster.Tests;
 
-[Collection(ServerCollection.Name)]
-public sealed class MitigationHttpTests(ServerFixture fixture)
+public sealed class MitigationHttpTests(ServerFixture fixture) : ServerTests(fixture)
 {
     [Fact]
     public async Task Mitigation_over_http_equals_the_core()
@@ -26,17 +15,7 @@ public sealed class MitigationHttpTests(ServerFixture fixture)
             ["anomalies"] = SyntheticData.ToCsv(anomalies.Data),
             ["cost"] = new JsonObject { ["S"] = 2.0 },
         };
-        var post = await fixture.Http.PostAsync("/v1/analyses/mitigation", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
-        JsonObject document;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(50);
-            document = (await fixture.Http.GetFromJsonAsync<JsonObject>(post.Headers.Location))!;
-        }
-        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
-        Assert.Equal("succeeded", (string?)document["status"]);
+        var document = await HttpAssert.RunAsync(Http, AnalysisKinds.Mitigation, request);
         var core = Mitigator.Run(LocalizationData.Create(LoanScm.Model(), normal.Data, anomalies.Data, MissingPolicy.Error),
             new MitigationOptions { CostScale = new Dictionary<string, double> { ["S"] = 2.0 } });
         Assert.Equal(MitigationJson.ToJson(core).ToJsonString(), document["result"]!.ToJsonString());

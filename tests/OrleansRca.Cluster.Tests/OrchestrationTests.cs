@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
-using OrleansRca.Abstractions;
 using OrleansRca.Grains.Workflows;
 using Xunit.Abstractions;
 
@@ -137,20 +134,9 @@ public sealed class ResumeTests(FailoverClusterFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task A_silo_killed_mid_analysis_with_no_client_polling_still_ends_succeeded()
     {
-        var cluster = fixture.Cluster;
-        if (cluster.GetActiveSilos().Count() < 3)
-        {
-            await cluster.StartAdditionalSilosAsync(3 - cluster.GetActiveSilos().Count());
-            await cluster.WaitForLivenessToStabilizeAsync();
-        }
-        var primary = cluster.Primary!.SiloAddress.ToString();
-        string id, home;
-        do
-        {
-            id = GrainKeys.NewAnalysisId();
-            home = await fixture.Orchestrator(id).GetSiloAsync();
-        }
-        while (home == primary);
+        await fixture.EnsureThreeSilosAsync();
+        var primary = fixture.PrimarySilo;
+        var (id, home) = await fixture.PlaceOrchestratorAsync(s => s != primary);
         var request = TestAnalyses.Request(rows: 1500, seed: 35, bootstrap: 300);
         await fixture.SubmitAsync(id, AnalysisKinds.Mediation, request.ToJsonString());
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -161,7 +147,7 @@ public sealed class ResumeTests(FailoverClusterFixture fixture, ITestOutputHelpe
         Assert.True(ResumeReminder(id) is not null, "the analysis has no resume reminder");
 
         var clock = Stopwatch.StartNew();
-        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.ToString() == home));
+        await fixture.Cluster.KillSiloAsync(fixture.Silo(home));
         // Nobody calls the orchestrator from here on: only storage is read, as a database would be.
         deadline = DateTime.UtcNow.AddSeconds(120);
         while (Stored(id) is not { Stage: AnalysisStage.Succeeded or AnalysisStage.Failed } && DateTime.UtcNow < deadline) await Task.Delay(50);

@@ -1,16 +1,9 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
-using OrleansRca.Hosting;
 
 namespace OrleansRca.Cluster.Tests;
 
@@ -18,43 +11,22 @@ namespace OrleansRca.Cluster.Tests;
 /// A <c>serve</c> process with an API key, small input limits, every trace sampled into memory, and a log that
 /// records every line (to prove the key never appears in it).
 /// </summary>
-public sealed class SecuredServerFixture : IAsyncLifetime
+public sealed class SecuredServerFixture() : ServeProcess(LocalOptions("secured") with
+{
+    Service = new ServiceOptions { ApiKey = Key, MaxModelNodes = 12, MaxFormulaLength = 200, MaxRows = 1000, TraceSampling = 1 },
+})
 {
     public const string Key = "test-key-0123456789abcdef";
 
     public List<Activity> Spans { get; } = [];
     public ConcurrentQueue<string> LogLines { get; } = new();
 
-    public ServeOptions Options { get; } = new()
+    protected override void Configure(WebApplicationBuilder builder)
     {
-        Urls = "http://127.0.0.1:0",
-        SiloPort = RcaHost.FreeTcpPort(),
-        GatewayPort = RcaHost.FreeTcpPort(),
-        ClusterId = $"secured-tests-{Guid.NewGuid():N}",
-        Service = new ServiceOptions { ApiKey = Key, MaxModelNodes = 12, MaxFormulaLength = 200, MaxRows = 1000, TraceSampling = 1 },
-    };
-
-    public WebApplication App { get; private set; } = null!;
-    public HttpClient Http { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        App = RcaHost.BuildServer(Options, builder =>
-        {
-            RcaHost.QuietLogging(builder.Logging);
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
-            builder.Logging.AddProvider(new RecordingLoggerProvider(LogLines));
-            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans));
-        });
-        await App.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri(App.Urls.First()) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        Http.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
+        base.Configure(builder);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddProvider(new RecordingLoggerProvider(LogLines));
+        builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans));
     }
 
     private sealed class RecordingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
@@ -95,7 +67,7 @@ public sealed class SecurityTests(SecuredServerFixture fixture)
             () => new HttpRequestMessage(HttpMethod.Post, "/v1/analyses/mediation") { Content = Json(example) },
             () => new HttpRequestMessage(HttpMethod.Get, $"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}"),
             () => new HttpRequestMessage(HttpMethod.Delete, $"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}"),
-            () => new HttpRequestMessage(HttpMethod.Post, "/v1/datasets") { Content = new StringContent("a,b\n1,2\n", Encoding.UTF8, "text/csv") },
+            () => new HttpRequestMessage(HttpMethod.Post, "/v1/datasets") { Content = Csv("a,b\n1,2\n") },
             () => new HttpRequestMessage(HttpMethod.Get, "/v1/datasets/abc"),
         })
         {
@@ -143,12 +115,12 @@ public sealed class SecurityTests(SecuredServerFixture fixture)
     [Fact]
     public async Task The_rows_limit_applies_to_uploads_as_413_naming_it_for_csv_and_arrow()
     {
-        await HttpAssert.ProblemAsync(await UploadAsync(new StringContent(TestAnalyses.Csv(1001, 31), Encoding.UTF8, "text/csv")),
+        await HttpAssert.ProblemAsync(await UploadAsync(Csv(TestAnalyses.Csv(1001, 31))),
             HttpStatusCode.RequestEntityTooLarge, "dataset: 1001 rows is more than this server accepts (1000; serve --max-rows)");
         await HttpAssert.ProblemAsync(await UploadAsync(Arrow(TestAnalyses.Csv(1001, 32))),
             HttpStatusCode.RequestEntityTooLarge, "dataset: 1001 rows is more than this server accepts (1000; serve --max-rows)");
 
-        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(new StringContent(TestAnalyses.Csv(1000, 31), Encoding.UTF8, "text/csv"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(Csv(TestAnalyses.Csv(1000, 31)))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await UploadAsync(Arrow(TestAnalyses.Csv(1000, 32)))).StatusCode);
     }
 
@@ -203,48 +175,36 @@ public sealed class SecurityTests(SecuredServerFixture fixture)
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SecuredServerFixture.Key);
         return Http.SendAsync(request);
     }
-
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
 
 /// <summary>A server whose rate limit is small enough to reach in a test.</summary>
 public sealed class RateLimitTests : IAsyncLifetime
 {
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
+    private readonly ServeProcess _server = new(ServeProcess.LocalOptions("rate") with
     {
-        _app = RcaHost.BuildServer(new ServeOptions
-        {
-            Urls = "http://127.0.0.1:0", SiloPort = RcaHost.FreeTcpPort(), GatewayPort = RcaHost.FreeTcpPort(),
-            ClusterId = $"rate-tests-{Guid.NewGuid():N}",
-            Service = new ServiceOptions { RateLimitPerSecond = 5, RateLimitBurst = 5 },
-        }, builder => RcaHost.QuietLogging(builder.Logging));
-        await _app.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
-    }
+        Service = new ServiceOptions { RateLimitPerSecond = 5, RateLimitBurst = 5 },
+    });
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _app.DisposeAsync();
-    }
+    private HttpClient Http => _server.Http;
+
+    public Task InitializeAsync() => _server.InitializeAsync();
+
+    public Task DisposeAsync() => _server.DisposeAsync();
 
     [Fact]
     public async Task Over_the_rate_a_client_gets_429_with_retry_after_and_health_stays_open()
     {
         var answers = new List<HttpResponseMessage>();
-        for (var i = 0; i < 20; i++) answers.Add(await _http.GetAsync($"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}"));
+        for (var i = 0; i < 20; i++) answers.Add(await Http.GetAsync($"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}"));
 
         Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.NotFound);
         var limited = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
         await HttpAssert.ProblemAsync(limited, HttpStatusCode.TooManyRequests, "more than 5 requests per second");
         Assert.InRange(limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 5);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/healthz")).StatusCode);
 
         await Task.Delay(limited.Headers.RetryAfter.Delta.Value);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/v1/analyses/{OrleansRca.Abstractions.GrainKeys.NewAnalysisId()}")).StatusCode);
     }
 }
 
@@ -255,20 +215,14 @@ public sealed class RateLimitTests : IAsyncLifetime
 public sealed class KeyedRateLimitTests : IAsyncLifetime
 {
     private const string Key = "rate-key-0123456789abcdef";
-    private WebApplication _app = null!;
-
-    public async Task InitializeAsync()
+    private readonly ServeProcess _server = new(ServeProcess.LocalOptions("keyed-rate") with
     {
-        _app = RcaHost.BuildServer(new ServeOptions
-        {
-            Urls = "http://127.0.0.1:0", SiloPort = RcaHost.FreeTcpPort(), GatewayPort = RcaHost.FreeTcpPort(),
-            ClusterId = $"keyed-rate-tests-{Guid.NewGuid():N}",
-            Service = new ServiceOptions { ApiKey = Key, RateLimitPerSecond = 5, RateLimitBurst = 5 },
-        }, builder => RcaHost.QuietLogging(builder.Logging));
-        await _app.StartAsync();
-    }
+        Service = new ServiceOptions { ApiKey = Key, RateLimitPerSecond = 5, RateLimitBurst = 5 },
+    });
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public Task InitializeAsync() => _server.InitializeAsync();
+
+    public Task DisposeAsync() => _server.DisposeAsync();
 
     /// <summary>A client whose connections leave from <paramref name="source"/> (any 127.x address is the loopback on Linux).</summary>
     private HttpClient ClientFrom(string source)
@@ -291,7 +245,7 @@ public sealed class KeyedRateLimitTests : IAsyncLifetime
                 }
             },
         };
-        var client = new HttpClient(handler) { BaseAddress = new Uri(_app.Urls.First()) };
+        var client = new HttpClient(handler) { BaseAddress = _server.Http.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         return client;
     }
@@ -309,37 +263,5 @@ public sealed class KeyedRateLimitTests : IAsyncLifetime
 
         // The first client's bucket is empty; the second's is full although it sends the same credential.
         for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.NotFound, (await second.GetAsync(Unknown())).StatusCode);
-    }
-}
-
-public static class HttpAssert
-{
-    public static async Task ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? detailContains)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonNode.Parse(text)!;
-        Assert.Equal((int)status, (int)problem["status"]!);
-        if (detailContains is not null)
-            Assert.Contains(detailContains, (string?)problem["detail"] ?? "", StringComparison.Ordinal);
-    }
-
-    /// <summary>Polls <paramref name="location"/> until the analysis is done; asserts it succeeded and returns its document.</summary>
-    public static async Task<JsonObject> SucceededAsync(HttpClient http, Uri location, string? key = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonObject document;
-        do
-        {
-            await Task.Delay(20);
-            var request = new HttpRequestMessage(HttpMethod.Get, location);
-            if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            var response = await http.SendAsync(request);
-            document = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        }
-        while ((string?)document["status"] is "queued" or "running" && DateTime.UtcNow < deadline);
-        Assert.True((string?)document["status"] == "succeeded", document.ToJsonString());
-        return document;
     }
 }

@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mediation;
-using OrleansRca.Wire.Requests;
-using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Cluster.Tests;
 

@@ -1,18 +1,8 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using OrleansRca.Hosting;
-
 namespace OrleansRca.Cluster.Tests;
 
 /// <summary>The typed API: known fields only, JSON only, an OpenAPI document with real schemas and working examples, metrics.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class TypedApiTests(ServerFixture fixture)
+public sealed class TypedApiTests(ServerFixture fixture) : ServerTests(fixture)
 {
-    private HttpClient Http => fixture.Http;
-
     [Fact]
     public async Task An_unknown_field_is_400_naming_it_with_a_suggestion()
     {
@@ -87,9 +77,7 @@ public sealed class TypedApiTests(ServerFixture fixture)
         foreach (var kind in AnalysisKinds.All)
         {
             var example = document["paths"]![$"/v1/analyses/{kind}"]!["post"]!["requestBody"]!["content"]!["application/json"]!["example"]!;
-            var post = await Http.PostAsync($"/v1/analyses/{kind}", Json(example));
-            Assert.True(post.StatusCode == HttpStatusCode.Accepted, $"{kind}: {post.StatusCode} {await post.Content.ReadAsStringAsync()}");
-            var done = await HttpAssert.SucceededAsync(Http, post.Headers.Location!);
+            var done = await HttpAssert.RunAsync(Http, kind, example);
             // Strict: a field the result record lacks would throw, so the schema says what the result holds.
             var typed = done["result"].Deserialize(WireJson.Default.GetTypeInfo(WireTypes.ResultOf(kind))!);
             Assert.NotNull(typed);
@@ -127,6 +115,4 @@ public sealed class TypedApiTests(ServerFixture fixture)
         foreach (var series in queried)
             Assert.True(text.Contains(series, StringComparison.Ordinal), $"the dashboard queries {series}, which /metrics lacks");
     }
-
-    private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 }

@@ -1,6 +1,4 @@
-using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Counterfactuals;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Data;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Data;
 
@@ -9,41 +8,39 @@ namespace OrleansRca.Causal.Data;
 /// row). Analyses take what they need with <see cref="Select"/>, which raises those reasons only for the
 /// columns they use: extra columns never matter (contract section 2).
 /// </summary>
-public sealed class Dataset
+public sealed class Dataset(string id, string source, IReadOnlyList<string> names, IReadOnlyList<double[]?> columns, IReadOnlyList<CellProblem?> problems, int rows)
 {
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
-
-    public Dataset(string id, string source, IReadOnlyList<string> names, IReadOnlyList<double[]?> columns, IReadOnlyList<CellProblem?> problems, int rows)
-    {
-        if (names.Count != columns.Count || names.Count != problems.Count)
-            throw new ArgumentException("names, columns and problems differ in length");
-        Id = id;
-        Source = source;
-        Names = names;
-        Columns = columns;
-        Problems = problems;
-        Rows = rows;
-        for (var i = 0; i < names.Count; i++) _index.TryAdd(names[i], i);
-    }
+    // First, so that lists of different lengths are refused before anything else is kept.
+    private readonly Dictionary<string, int> _index = IndexOf(names, columns.Count, problems.Count);
 
     /// <summary>Derived from the content (<see cref="IdOf"/>): the same bytes give the same id.</summary>
-    public string Id { get; }
+    public string Id { get; } = id;
 
     /// <summary>How errors name this table (a file name, "data", "dataset ID").</summary>
-    public string Source { get; }
+    public string Source { get; } = source;
 
-    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<string> Names { get; } = names;
 
     /// <summary>Per column: its values (NaN where a cell is empty), or null when it holds something that is not a finite number.</summary>
-    public IReadOnlyList<double[]?> Columns { get; }
+    public IReadOnlyList<double[]?> Columns { get; } = columns;
 
     /// <summary>Per column: why it is not numeric (null when it is), with the first offending row.</summary>
-    public IReadOnlyList<CellProblem?> Problems { get; }
+    public IReadOnlyList<CellProblem?> Problems { get; } = problems;
 
-    public int Rows { get; }
+    public int Rows { get; } = rows;
 
     /// <summary>Bytes held by the columns (what a cache counts).</summary>
     public long SizeBytes => Columns.Sum(c => (long)(c?.Length ?? 0) * sizeof(double)) + 64L * Names.Count;
+
+    /// <summary>Column positions by name (the first of a repeated name), once the three lists agree in length.</summary>
+    private static Dictionary<string, int> IndexOf(IReadOnlyList<string> names, int columns, int problems)
+    {
+        if (names.Count != columns || names.Count != problems)
+            throw new ArgumentException("names, columns and problems differ in length");
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++) index.TryAdd(names[i], i);
+        return index;
+    }
 
     /// <summary>A content-derived id: the first 128 bits of SHA-256, in hex (SHA-NI makes it about 2 GB/s).</summary>
     public static string IdOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16));

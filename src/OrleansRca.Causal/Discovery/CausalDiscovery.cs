@@ -1,7 +1,4 @@
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Fitting;
-using OrleansRca.Causal.Graphs;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Discovery;
 

@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Graphs;
-
 namespace OrleansRca.Causal.Discovery;
 
 /// <summary>The usual scores of a discovered graph and target sets against the truth.</summary>

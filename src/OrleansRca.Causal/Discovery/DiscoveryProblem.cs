@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Data;
-
 namespace OrleansRca.Causal.Discovery;
 
 /// <summary>

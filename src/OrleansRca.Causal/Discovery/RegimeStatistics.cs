@@ -1,6 +1,3 @@
-using System.Numerics.Tensors;
-using OrleansRca.Causal.Data;
-
 namespace OrleansRca.Causal.Discovery;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace OrleansRca.Causal.Discrete;
 
 /// <summary>

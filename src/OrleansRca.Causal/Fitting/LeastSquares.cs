@@ -1,7 +1,4 @@
 using MathNet.Numerics.LinearAlgebra;
-using System.Numerics.Tensors;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Fitting;
 

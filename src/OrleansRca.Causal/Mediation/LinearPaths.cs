@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Mediation;
 
 /// <summary>

@@ -1,10 +1,7 @@
-using System.Numerics.Tensors;
 using MathNet.Numerics.Random;
 using MathNet.Numerics.Statistics;
 using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Fitting;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Mediation;
 

@@ -1,6 +1,3 @@
-using OrleansRca.Causal.Graphs;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Mediation;
 
 /// <summary>

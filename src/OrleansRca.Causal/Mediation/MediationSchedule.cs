@@ -1,7 +1,3 @@
-using System.Numerics.Tensors;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Mediation;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Statistics;
-using OrleansRca.Causal.Data;
 
 namespace OrleansRca.Causal.Mitigation;
 

@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
 using OrleansRca.Causal.Synthetic;
 

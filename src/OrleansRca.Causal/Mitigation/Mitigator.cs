@@ -1,8 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Statistics;
 using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
 
 namespace OrleansRca.Causal.Mitigation;

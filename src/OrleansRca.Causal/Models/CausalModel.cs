@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Graphs;
-
 namespace OrleansRca.Causal.Models;
 
 public enum NodeRole { Covariate, Treatment, Mediator, Outcome }

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Globalization;
-using System.Numerics.Tensors;
 
 namespace OrleansRca.Causal.Models;
 
@@ -338,24 +336,18 @@ public sealed class Formula
             return false;
         }
 
-        private Expr ParseSum()
-        {
-            var left = ParseProduct();
-            while (true)
-            {
-                if (Accept('+')) left = new Call(Op.Add, left, ParseProduct());
-                else if (Accept('-')) left = new Call(Op.Sub, left, ParseProduct());
-                else return left;
-            }
-        }
+        private Expr ParseSum() => ParseLeftAssociative(ParseProduct, ('+', Op.Add), ('-', Op.Sub));
 
-        private Expr ParseProduct()
+        private Expr ParseProduct() => ParseLeftAssociative(ParseUnary, ('*', Op.Mul), ('/', Op.Div));
+
+        /// <summary>One precedence level of binary operators: operands joined left to right (a - b - c is (a - b) - c).</summary>
+        private Expr ParseLeftAssociative(Func<Expr> operand, (char Symbol, Op Op) first, (char Symbol, Op Op) second)
         {
-            var left = ParseUnary();
+            var left = operand();
             while (true)
             {
-                if (Accept('*')) left = new Call(Op.Mul, left, ParseUnary());
-                else if (Accept('/')) left = new Call(Op.Div, left, ParseUnary());
+                if (Accept(first.Symbol)) left = new Call(first.Op, left, operand());
+                else if (Accept(second.Symbol)) left = new Call(second.Op, left, operand());
                 else return left;
             }
         }

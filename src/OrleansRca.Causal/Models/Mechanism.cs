@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace OrleansRca.Causal.Models;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.RootCause;
 
 /// <summary>One derived feature of a node's parents.</summary>

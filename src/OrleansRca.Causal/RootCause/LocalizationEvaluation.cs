@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
 namespace OrleansRca.Causal.RootCause;

@@ -1,6 +1,3 @@
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.RootCause;
 
 public enum RankingMethod

@@ -1,8 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
-using System.Numerics.Tensors;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Fitting;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.RootCause;
 

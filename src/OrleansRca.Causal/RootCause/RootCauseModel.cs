@@ -1,6 +1,4 @@
 using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.RootCause;
 

@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.RootCause;
 
 /// <summary>Shapley attribution of one row's outlier score to the noises upstream of the target.</summary>

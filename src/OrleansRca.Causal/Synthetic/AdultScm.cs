@@ -1,5 +1,4 @@
 using MathNet.Numerics.Distributions;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Synthetic;
 

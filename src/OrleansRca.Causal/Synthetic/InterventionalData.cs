@@ -1,8 +1,5 @@
 using System.Text.Json.Nodes;
 using MathNet.Numerics.Random;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Graphs;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Synthetic;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using MathNet.Numerics.Distributions;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Synthetic;
 

@@ -1,7 +1,4 @@
 using MathNet.Numerics.Random;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Graphs;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Synthetic;
 

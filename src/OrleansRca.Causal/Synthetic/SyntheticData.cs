@@ -1,11 +1,8 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.Random;
 using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Synthetic;
 

@@ -1,11 +1,4 @@
-using OrleansRca.Abstractions;
-using System.CommandLine;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Synthetic;
-using OrleansRca.Cli.Output;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 
@@ -23,13 +16,7 @@ public static class AnalyzeCommand
         var options = new MediationOptionSet();
         var format = CommonOptions.Format();
         var cluster = CommonOptions.Cluster();
-        var command = new Command("analyze", "Run a case folder end to end and write a report (tables, NIE bar chart, shaded DAG).");
-        command.Arguments.Add(folder);
-        command.Options.Add(output);
-        command.Options.Add(rows);
-        options.AddTo(command);
-        command.Options.Add(format);
-        command.Options.Add(cluster);
+        var command = new Command("analyze", "Run a case folder end to end and write a report (tables, NIE bar chart, shaded DAG).") { folder, output, rows, options, format, cluster };
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.CommandLine;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>Options every verb shares (contract section 4).</summary>
@@ -104,26 +101,26 @@ public sealed class AnomalyInputs(string modelHelp, string normalHelp, string an
     private readonly Option<string> _format = CommonOptions.Format();
     private readonly Option<string?> _cluster = CommonOptions.Cluster();
 
-    /// <summary>Adds the inputs, then <paramref name="options"/>, then --format and --cluster.</summary>
-    public void AddTo(Command command, Action<Command> options)
-    {
-        command.Options.Add(_model);
-        command.Options.Add(_normal);
-        command.Options.Add(_anomalies);
-        options(command);
-        command.Options.Add(_format);
-        command.Options.Add(_cluster);
-    }
-
     /// <summary>
-    /// Runs <paramref name="kind"/> on the files (the verb's options written into the request by <paramref name="writeOptions"/>)
-    /// and prints the document: JSON, or the verb's tables.
+    /// The verb: the inputs, then <paramref name="options"/>, then --format and --cluster; it runs <paramref name="kind"/> on
+    /// the files (with the options given written into the request) and prints the document: JSON, or <paramref name="writeTables"/>.
     /// </summary>
-    public Task<int> RunAsync(ParseResult parse, string kind, Action<JsonObject> writeOptions, Action<JsonObject> writeTables, CancellationToken token) =>
-        CommonOptions.RunAnalysisAsync(parse, _format, _cluster, kind, () =>
+    public Command CreateVerb(string name, string description, string kind, RequestOptionSet options, Action<IAnsiConsole, JsonObject> writeTables)
+    {
+        var command = new Command(name, description) { _model, _normal, _anomalies, options, _format, _cluster };
+        command.SetAction((parse, ct) => CliExit.RunAsync(token => CommonOptions.RunAnalysisAsync(parse, _format, _cluster, kind, () =>
         {
             var request = new JsonObject { ["model"] = MediateCommand.ReadModel(parse.GetValue(_model)!) };
-            writeOptions(request);
+            options.WriteTo(parse, request);
             return request;
-        }, writeTables, token, new Dictionary<string, string> { ["normal"] = parse.GetValue(_normal)!, ["anomalies"] = parse.GetValue(_anomalies)! });
+        }, result => writeTables(AnsiConsole.Console, result), token,
+            new Dictionary<string, string> { ["normal"] = parse.GetValue(_normal)!, ["anomalies"] = parse.GetValue(_anomalies)! }), ct));
+        return command;
+    }
+}
+
+/// <summary>Lets a verb list an option set among its options: <c>new Command(...) { model, data, options, format }</c>.</summary>
+public static class CommandOptionSetExtensions
+{
+    public static void Add(this Command command, RequestOptionSet options) => options.AddTo(command);
 }

@@ -1,10 +1,4 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Discrete;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 
@@ -29,16 +23,10 @@ public static class DimmEvalCommand
         var repetitions = new Option<int>("--repetitions") { Description = "Timed solves per instance (median reported; default 15).", DefaultValueFactory = _ => 15 };
         var em = new Option<bool>("--em") { Description = "With --network: also fit the EM baseline (paper appendix D) on m joint rows of each mixture (same seeds) and report its MAE and time." };
         var format = CommonOptions.Format();
-        var command = new Command("dimm-eval", "Evaluate the mixture-of-interventions solver on DIMM instances against their truth and the SLSQP reference.");
-        command.Options.Add(instances);
-        command.Options.Add(bifDir);
-        command.Options.Add(network);
-        command.Options.Add(nIvn);
-        command.Options.Add(samples);
-        command.Options.Add(seeds);
-        command.Options.Add(repetitions);
-        command.Options.Add(em);
-        command.Options.Add(format);
+        var command = new Command("dimm-eval", "Evaluate the mixture-of-interventions solver on DIMM instances against their truth and the SLSQP reference.")
+        {
+            instances, bifDir, network, nIvn, samples, seeds, repetitions, em, format,
+        };
         command.SetAction((parse, ct) => CliExit.RunAsync(async _ =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);

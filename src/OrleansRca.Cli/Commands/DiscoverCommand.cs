@@ -1,12 +1,3 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>
@@ -38,8 +29,10 @@ public static class DiscoverCommand
         var outPath = new Option<string?>("--out") { Description = "Write the discovered model file (contract section 1, fitted linear mechanisms) here." };
         var format = CommonOptions.Format();
         var cluster = CommonOptions.Cluster();
-        var command = new Command("discover", "Causal discovery: the DAG and each regime's unknown intervention targets.");
-        foreach (var o in new Option[] { data, missing, require, forbid, tier, penalty, restarts, seed, outPath, format, cluster }) command.Options.Add(o);
+        var command = new Command("discover", "Causal discovery: the DAG and each regime's unknown intervention targets.")
+        {
+            data, missing, require, forbid, tier, penalty, restarts, seed, outPath, format, cluster,
+        };
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);

@@ -1,10 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Cli.Output;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>
@@ -24,12 +17,7 @@ public static class DisentangleCommand
         };
         var format = CommonOptions.Format();
         var cluster = CommonOptions.Cluster();
-        var command = new Command("disentangle", "Recover the proportions of a mixture of interventions on a discrete network from its marginals.");
-        command.Options.Add(network);
-        command.Options.Add(mixture);
-        command.Options.Add(method);
-        command.Options.Add(format);
-        command.Options.Add(cluster);
+        var command = new Command("disentangle", "Recover the proportions of a mixture of interventions on a discrete network from its marginals.") { network, mixture, method, format, cluster };
         command.SetAction((parse, ct) => CliExit.RunAsync(token => CommonOptions.RunAnalysisAsync(parse, format, cluster, AnalysisKinds.Disentanglement, () =>
         {
             var mixturePath = parse.GetValue(mixture)!;

@@ -1,5 +1,3 @@
-using System.CommandLine;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Synthetic;
 
@@ -15,12 +13,7 @@ public static class GenerateCommand
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "CSV file to write.", Required = true };
         var format = CommonOptions.Format();
-        var command = new Command("generate", "Draw synthetic data from a fully specified causal model.");
-        command.Options.Add(model);
-        command.Options.Add(rows);
-        command.Options.Add(seed);
-        command.Options.Add(output);
-        command.Options.Add(format);
+        var command = new Command("generate", "Draw synthetic data from a fully specified causal model.") { model, rows, seed, output, format };
         command.SetAction((parse, ct) => CliExit.RunAsync(_ =>
         {
             var asJson = CommonOptions.IsJson(parse.GetValue(format)!);

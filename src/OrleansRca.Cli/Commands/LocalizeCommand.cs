@@ -1,27 +1,15 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 
 /// <summary><c>localize</c>: which nodes were pushed in each anomalous row (contract section 4).</summary>
 public static class LocalizeCommand
 {
-    public static Command Create()
-    {
-        var inputs = new AnomalyInputs("Causal model file (JSON, contract section 1).",
-            "Normal-operation CSV: mechanisms and noise distributions are fitted on it.", "CSV of anomalous rows to explain.");
-        var options = new LocalizeOptionSet();
-        var command = new Command("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.");
-        inputs.AddTo(command, options.AddTo);
-        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, AnalysisKinds.Localization,
-            request => options.WriteTo(parse, request), result => WriteTables(AnsiConsole.Console, result), token), ct));
-        return command;
-    }
+    public static Command Create() =>
+        new AnomalyInputs("Causal model file (JSON, contract section 1).",
+            "Normal-operation CSV: mechanisms and noise distributions are fitted on it.", "CSV of anomalous rows to explain.")
+            .CreateVerb("localize", "Root-cause localization: flag the nodes whose abducted noise is abnormal, and rank the causes of an alert.",
+                AnalysisKinds.Localization, new LocalizeOptionSet(), WriteTables);
 
     public static void WriteTables(IAnsiConsole console, JsonObject result)
     {
@@ -34,9 +22,9 @@ public static class LocalizeCommand
         table.AddColumn("ranking (score)");
         foreach (var row in result["rows"]!.AsArray().Select(r => r!.AsObject()))
         {
-            var causes = string.Join("\n", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var causes = TableCells.Lines(row["root_causes"]!);
             var ranking = string.Join("\n", row["ranking"]!.AsArray().Take(5).Select(x =>
-                $"{x!["node"]!.GetValue<string>()} ({(x["score"] is { } s ? s.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture) : "inf")})"));
+                $"{x!["node"]!.GetValue<string>()} ({(x["score"] is { } s ? TableCells.Number(s) : "inf")})"));
             table.AddRow(row["row"]!.ToString(), row["status"]!.GetValue<string>(), Markup.Escape(causes), Markup.Escape(ranking));
         }
         FittedTable.Write(console, table);
@@ -44,13 +32,10 @@ public static class LocalizeCommand
         foreach (var c in new[] { "node", "family", "rows", "held-out R²", "held-out RMSE", "linear RMSE", "notes" }) fits.AddColumn(c);
         foreach (var f in result["fits"]!.AsArray().Select(x => x!.AsObject()))
             fits.AddRow(Markup.Escape(f["node"]!.GetValue<string>()), f["family"]!.GetValue<string>(), f["rows"]!.ToString(),
-                Format(f["held_out_r2"]), Format(f["held_out_rmse"]), Format(f["linear_rmse"]),
+                TableCells.Number(f["held_out_r2"]), TableCells.Number(f["held_out_rmse"]), TableCells.Number(f["linear_rmse"]),
                 Markup.Escape(string.Join("; ", f["notes"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [])));
         FittedTable.Write(console, fits);
     }
-
-    private static string Format(JsonNode? value) =>
-        value is null ? "" : value.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture);
 }
 
 /// <summary>The localize options by their contract names (shared with the evaluation verb).</summary>

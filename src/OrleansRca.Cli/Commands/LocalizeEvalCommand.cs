@@ -1,13 +1,7 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal;
 using OrleansRca.Causal.Data;
 using OrleansRca.Causal.RootCause;
 using OrleansRca.Causal.Synthetic;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Commands;
 
@@ -47,8 +41,10 @@ public static class LocalizeEvalCommand
         var components = new Option<int?>("--components") { Description = "Mitigation: PCA bottleneck width or mixture size (default: by explained variance / BIC)." };
         var shapley = new Option<bool>("--shapley") { Description = "Also rank by Shapley attribution on PetShop and the microservice example (slower)." };
         var format = CommonOptions.Format();
-        var command = new Command("localize-eval", "Root-cause localization against the papers' protocols: RootCLAM Loan/Adult, PetShop, DoWhy's microservice example.");
-        foreach (var o in new Option[] { petshop, microservice, rootclam, seeds, missing, pi, shapley, mitigate, alphas, components, format }) command.Options.Add(o);
+        var command = new Command("localize-eval", "Root-cause localization against the papers' protocols: RootCLAM Loan/Adult, PetShop, DoWhy's microservice example.")
+        {
+            petshop, microservice, rootclam, seeds, missing, pi, shapley, mitigate, alphas, components, format,
+        };
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var json = CommonOptions.IsJson(parse.GetValue(format)!);

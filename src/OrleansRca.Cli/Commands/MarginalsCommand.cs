@@ -1,10 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Cli.Output;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>
@@ -19,11 +12,7 @@ public static class MarginalsCommand
         var intervention = new Option<string?>("--do") { Description = "An intervention NODE=STATE: marginals under do(NODE = STATE)." };
         var format = CommonOptions.Format();
         var cluster = CommonOptions.Cluster();
-        var command = new Command("marginals", "Exact marginals of a discrete Bayesian network, observational or under one intervention.");
-        command.Options.Add(network);
-        command.Options.Add(intervention);
-        command.Options.Add(format);
-        command.Options.Add(cluster);
+        var command = new Command("marginals", "Exact marginals of a discrete Bayesian network, observational or under one intervention.") { network, intervention, format, cluster };
         command.SetAction((parse, ct) => CliExit.RunAsync(token => CommonOptions.RunAnalysisAsync(parse, format, cluster, AnalysisKinds.Marginals, () =>
         {
             var request = new JsonObject { ["network"] = MediateCommand.ReadText(parse.GetValue(network)!, "network file") };

@@ -1,11 +1,3 @@
-using OrleansRca.Abstractions;
-using System.CommandLine;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal;
-using OrleansRca.Cli.Output;
-using OrleansRca.Wire.Requests;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary><c>mediate</c>: NIE of every treatment-mediator pair, NDE and TE per treatment (contract sections 4-5).</summary>
@@ -18,12 +10,7 @@ public static class MediateCommand
         var options = new MediationOptionSet();
         var format = CommonOptions.Format();
         var cluster = CommonOptions.Cluster();
-        var command = new Command("mediate", "Generalized mediation: the natural indirect effect of every treatment-mediator pair.");
-        command.Options.Add(model);
-        command.Options.Add(data);
-        options.AddTo(command);
-        command.Options.Add(format);
-        command.Options.Add(cluster);
+        var command = new Command("mediate", "Generalized mediation: the natural indirect effect of every treatment-mediator pair.") { model, data, options, format, cluster };
         command.SetAction((parse, ct) => CliExit.RunAsync(token => CommonOptions.RunAnalysisAsync(parse, format, cluster, AnalysisKinds.Mediation, () =>
         {
             var request = new JsonObject { ["model"] = ReadModel(parse.GetValue(model)!) };

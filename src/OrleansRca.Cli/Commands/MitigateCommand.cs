@@ -1,45 +1,29 @@
-using OrleansRca.Cli.Output;
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary><c>mitigate</c>: the least-cost actions on each anomalous row's root causes that make the detector score it normal (contract section 4).</summary>
 public static class MitigateCommand
 {
-    public static Command Create()
-    {
-        var inputs = new AnomalyInputs("Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.",
-            "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", "CSV of anomalous rows to mitigate.");
-        var options = new MitigateOptionSet();
-        var command = new Command("mitigate", "Anomaly mitigation: least-cost soft interventions on each row's flagged, controllable nodes whose counterfactual the detector scores normal.");
-        inputs.AddTo(command, options.AddTo);
-        command.SetAction((parse, ct) => CliExit.RunAsync(token => inputs.RunAsync(parse, AnalysisKinds.Mitigation,
-            request => options.WriteTo(parse, request), result => WriteTable(AnsiConsole.Console, result), token), ct));
-        return command;
-    }
+    public static Command Create() =>
+        new AnomalyInputs("Causal model file (JSON, contract section 1); nodes with \"controllable\": false are never acted on.",
+            "Normal-operation CSV: mechanisms, noise distributions and the detector are fitted on it.", "CSV of anomalous rows to mitigate.")
+            .CreateVerb("mitigate", "Anomaly mitigation: least-cost soft interventions on each row's flagged, controllable nodes whose counterfactual the detector scores normal.",
+                AnalysisKinds.Mitigation, new MitigateOptionSet(), WriteTable);
 
     public static void WriteTable(IAnsiConsole console, JsonObject result)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"Mitigation ({result["detector"]} detector, threshold {G(result["threshold"])}, alpha {G(result["alpha"])})");
+            .Title($"Mitigation ({result["detector"]} detector, threshold {TableCells.Number(result["threshold"])}, alpha {TableCells.Number(result["alpha"])})");
         foreach (var c in new[] { "row", "status", "root causes", "actions (theta)", "score before", "score after", "flipped", "cost" }) table.AddColumn(c);
         foreach (var row in result["rows"]!.AsArray().Select(r => r!.AsObject()))
         {
-            var causes = string.Join("\n", row["root_causes"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var causes = TableCells.Lines(row["root_causes"]!);
             var actions = string.Join("\n", row["actions"]!.AsObject().Select(kv => $"{kv.Key} {kv.Value!.GetValue<double>():+0.####;-0.####}"));
             var status = row["status"]!.GetValue<string>() + (row["reason"] is { } reason ? $"\n{reason.GetValue<string>()}" : "");
             table.AddRow(row["row"]!.ToString(), Markup.Escape(status), Markup.Escape(causes), Markup.Escape(actions),
-                G(row["score_before"]), G(row["score_after"]), row["flipped"]!.GetValue<bool>() ? "yes" : "no", G(row["cost"]));
+                TableCells.Number(row["score_before"]), TableCells.Number(row["score_after"]), row["flipped"]!.GetValue<bool>() ? "yes" : "no", TableCells.Number(row["cost"]));
         }
         FittedTable.Write(console, table);
     }
-
-    private static string G(JsonNode? value) =>
-        value is null ? "" : value.GetValue<double>().ToString("G4", CultureInfo.InvariantCulture);
 }
 
 /// <summary>The mitigate options by their contract names.</summary>

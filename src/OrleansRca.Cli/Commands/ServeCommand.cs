@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using OrleansRca.Hosting;
 using OrleansRca.Hosting.Postgres;
@@ -30,8 +29,10 @@ public static class ServeCommand
         var cacheBytes = new Option<long>("--dataset-cache-bytes") { Description = "Bytes of dataset columns the silo caches for running analyses (least recently used out first) [or Rca__DatasetCacheBytes].", DefaultValueFactory = _ => defaults.DatasetCacheBytes };
         var sampling = new Option<double>("--trace-sampling") { Description = "Share of traces recorded (0..1); exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.", DefaultValueFactory = _ => defaults.TraceSampling };
         var format = CommonOptions.Format();
-        var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__* and Rca__*).");
-        foreach (var o in new Option[] { urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, retention, storeBytes, cacheBytes, sampling, format }) command.Options.Add(o);
+        var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__* and Rca__*).")
+        {
+            urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, retention, storeBytes, cacheBytes, sampling, format,
+        };
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
             var configured = ServeOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());

@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace OrleansRca.Cli.Commands;
 
 /// <summary>Every verb of the contract's section 4, one file each.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using Spectre.Console;
-
 namespace OrleansRca.Cli.Output;
 
 /// <summary>The mediation result as terminal tables: NIE matrix (treatments x mediators), then TE and NDE.</summary>
@@ -50,6 +46,5 @@ public static class MediationTables
             console.MarkupLine($"[grey]Brackets: 95% percentile intervals from {b} bootstrap resamples.[/]");
     }
 
-    public static string Format(JsonNode? value) =>
-        value is null ? "" : value.GetValue<double>().ToString("G6", CultureInfo.InvariantCulture);
+    public static string Format(JsonNode? value) => TableCells.Number(value, "G6");
 }

@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mitigation;
 using OrleansRca.Wire.Results;
-using Spectre.Console;
 
 namespace OrleansRca.Cli.Output;
 

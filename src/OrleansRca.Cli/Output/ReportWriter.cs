@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Cli.Output;

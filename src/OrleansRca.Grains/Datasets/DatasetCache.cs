@@ -1,6 +1,3 @@
-using OrleansRca.Causal;
-using OrleansRca.Causal.Data;
-
 namespace OrleansRca.Grains.Datasets;
 
 /// <summary>

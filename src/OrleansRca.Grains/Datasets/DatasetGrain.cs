@@ -1,7 +1,3 @@
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Causal.Data;
-
 namespace OrleansRca.Grains.Datasets;
 
 /// <summary>

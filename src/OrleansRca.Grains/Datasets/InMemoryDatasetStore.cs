@@ -1,6 +1,3 @@
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Data;
-
 namespace OrleansRca.Grains.Datasets;
 
 /// <summary>

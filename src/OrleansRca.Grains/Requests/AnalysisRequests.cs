@@ -1,13 +1,7 @@
 using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Discrete;
 using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
 using OrleansRca.Causal.RootCause;
-using OrleansRca.Grains.Datasets;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains.Requests;
 

@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Grains.Requests;
 

@@ -1,5 +1,3 @@
-using OrleansRca.Abstractions;
-
 namespace OrleansRca.Grains.Workflows;
 
 /// <summary>

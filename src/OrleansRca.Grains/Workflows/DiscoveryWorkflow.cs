@@ -1,6 +1,4 @@
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.Discovery;
-using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Grains.Workflows;
 

@@ -1,7 +1,4 @@
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.Discrete;
-using OrleansRca.Wire.Requests;
-using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Grains.Workflows;
 

@@ -1,6 +1,4 @@
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.RootCause;
-using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Grains.Workflows;
 

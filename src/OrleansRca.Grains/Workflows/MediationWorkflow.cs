@@ -1,8 +1,4 @@
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
-using OrleansRca.Wire.Requests;
-using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Grains.Workflows;
 

@@ -1,6 +1,4 @@
-using OrleansRca.Abstractions;
 using OrleansRca.Causal.Mitigation;
-using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Grains.Workflows;
 

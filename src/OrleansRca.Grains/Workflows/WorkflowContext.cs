@@ -1,5 +1,4 @@
 using Orleans.Runtime;
-using OrleansRca.Abstractions;
 
 namespace OrleansRca.Grains.Workflows;
 

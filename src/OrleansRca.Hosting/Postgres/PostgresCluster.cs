@@ -1,12 +1,8 @@
-using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.Configuration;
-using OrleansRca.Grains;
-using OrleansRca.Grains.Datasets;
 
 namespace OrleansRca.Hosting.Postgres;
 

@@ -2,9 +2,6 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using OrleansRca.Abstractions;
-using OrleansRca.Causal.Data;
-using OrleansRca.Grains.Datasets;
 
 namespace OrleansRca.Hosting.Postgres;
 

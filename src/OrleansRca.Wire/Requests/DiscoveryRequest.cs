@@ -1,8 +1,5 @@
 using System.Text;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Discovery;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Wire.Requests;
 

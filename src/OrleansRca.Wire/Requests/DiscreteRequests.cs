@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Discrete;
 using OrleansRca.Contracts;
 using OrleansRca.Wire.Results;

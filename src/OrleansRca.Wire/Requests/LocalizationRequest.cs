@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.RootCause;
-
 namespace OrleansRca.Wire.Requests;
 
 /// <summary>

@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
 using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Wire.Requests;
 

@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.RootCause;
 
 namespace OrleansRca.Wire.Requests;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Discrete;
 
 namespace OrleansRca.Wire.Results;

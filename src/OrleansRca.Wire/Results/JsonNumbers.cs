@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace OrleansRca.Wire.Results;
 
 /// <summary>Numbers in result documents.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.RootCause;
-
 namespace OrleansRca.Wire.Results;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mediation;
 
 namespace OrleansRca.Wire.Results;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using OrleansRca.Causal.Mitigation;
 
 namespace OrleansRca.Wire.Results;

@@ -1,6 +1,3 @@
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Tests.Counterfactuals;
 
 /// <summary>Moving a node from its baseline by the parts that read moved parents equals evaluating it whole.</summary>

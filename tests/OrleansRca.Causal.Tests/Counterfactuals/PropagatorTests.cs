@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Models;
 using OrleansRca.Causal.Tests.Mediation;
 
 namespace OrleansRca.Causal.Tests.Counterfactuals;

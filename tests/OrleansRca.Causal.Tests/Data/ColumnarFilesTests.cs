@@ -1,6 +1,5 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
-using OrleansRca.Causal.Data;
 using Parquet;
 using ParquetSchema = Parquet.Schema.ParquetSchema;
 using Field = Apache.Arrow.Field;

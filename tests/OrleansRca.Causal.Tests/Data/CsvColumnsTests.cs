@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text;
-using OrleansRca.Causal.Data;
 
 namespace OrleansRca.Causal.Tests.Data;
 

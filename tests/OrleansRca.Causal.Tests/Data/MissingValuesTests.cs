@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Data;
-
 namespace OrleansRca.Causal.Tests.Data;
 
 /// <summary>Contract section 2's gap policies, against values worked out by hand.</summary>

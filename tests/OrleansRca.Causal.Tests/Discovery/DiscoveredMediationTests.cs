@@ -1,9 +1,3 @@
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Discovery;
-using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.Synthetic;
-
 namespace OrleansRca.Causal.Tests.Discovery;
 
 /// <summary>A discovered graph feeds mediation: its effects are close to those of the true graph on the same data.</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using OrleansRca.Causal.Discovery;
-using OrleansRca.Causal.Synthetic;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Causal.Tests.Discovery;
@@ -31,8 +29,24 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
             output.WriteLine($"seed {seed}: {run.Edges} edges, SHD {run.Shd}, target F1 {run.F1:F3}, {watch.ElapsedMilliseconds} ms");
             runs.Add(run);
         }
-        return (runs.Average(r => r.Shd), runs.Average(r => r.F1), runs.Average(r => r.Edges));
+        var mean = (Shd: runs.Average(r => r.Shd), F1: runs.Average(r => r.F1), Edges: runs.Average(r => r.Edges));
+        output.WriteLine($"mean: {mean.Edges:F1} edges, SHD {mean.Shd:F1}, target F1 {mean.F1:F3}");
+        return mean;
     }
+
+    /// <summary>The node counts and intervention kinds each regime size is run on.</summary>
+    public static readonly TheoryData<int, RegimeChange> SizesAndKinds = new()
+    {
+        { 10, RegimeChange.Mixed },
+        { 30, RegimeChange.Shift },
+        { 30, RegimeChange.Hard },
+    };
+
+    /// <summary>500 observational rows and 1.5 expected edges per node, as in the benchmark's larger settings.</summary>
+    private static InterventionalSetting Setting(int nodes, RegimeChange kind, int regimes, int rowsPerRegime) => new()
+    {
+        Nodes = nodes, ExpectedEdges = 1.5 * nodes, ObservationalRows = 500, Regimes = regimes, RowsPerRegime = rowsPerRegime, Kind = kind,
+    };
 
     [Fact]
     public void AuprcIsAveragePrecisionOfTheRanking()
@@ -49,39 +63,24 @@ public sealed class DiscoveryBenchmarkTests(ITestOutputHelper output)
     {
         // The setting of BaCaDI's and UT-IGSP's published figures (expected SHD 30.2 and 41.4).
         var (shd, f1, edges) = Average(new InterventionalSetting(), Enumerable.Range(1, 6));
-        output.WriteLine($"mean: {edges:F1} edges, SHD {shd:F1}, target F1 {f1:F3}");
         Assert.True(shd <= 20, $"mean SHD {shd}");
         Assert.True(f1 >= 0.7, $"mean target F1 {f1}");
     }
 
     [Theory]
-    [InlineData(10, RegimeChange.Mixed)]
-    [InlineData(30, RegimeChange.Shift)]
-    [InlineData(30, RegimeChange.Hard)]
+    [MemberData(nameof(SizesAndKinds))]
     public void FiveHundredRowsPerRegime(int nodes, RegimeChange kind)
     {
-        var setting = new InterventionalSetting
-        {
-            Nodes = nodes, ExpectedEdges = 1.5 * nodes, ObservationalRows = 500, Regimes = 5, RowsPerRegime = 500, Kind = kind,
-        };
-        var (shd, f1, edges) = Average(setting, [11, 12]);
-        output.WriteLine($"mean: {edges:F1} edges, SHD {shd:F1}, target F1 {f1:F3}");
+        var (shd, f1, edges) = Average(Setting(nodes, kind, regimes: 5, rowsPerRegime: 500), [11, 12]);
         Assert.True(shd <= 0.25 * edges, $"mean SHD {shd} against {edges} edges");
         Assert.True(f1 >= 0.8, $"mean target F1 {f1}");
     }
 
     [Theory]
-    [InlineData(10, RegimeChange.Mixed)]
-    [InlineData(30, RegimeChange.Shift)]
-    [InlineData(30, RegimeChange.Hard)]
+    [MemberData(nameof(SizesAndKinds))]
     public void TenRowsPerRegime(int nodes, RegimeChange kind)
     {
-        var setting = new InterventionalSetting
-        {
-            Nodes = nodes, ExpectedEdges = 1.5 * nodes, ObservationalRows = 500, Regimes = 8, RowsPerRegime = 10, Kind = kind,
-        };
-        var (shd, f1, edges) = Average(setting, [21, 22]);
-        output.WriteLine($"mean: {edges:F1} edges, SHD {shd:F1}, target F1 {f1:F3}");
+        var (shd, f1, edges) = Average(Setting(nodes, kind, regimes: 8, rowsPerRegime: 10), [21, 22]);
         Assert.True(f1 >= 0.6, $"mean target F1 {f1}");
     }
 

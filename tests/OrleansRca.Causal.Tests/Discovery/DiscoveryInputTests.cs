@@ -1,7 +1,3 @@
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Discovery;
-using OrleansRca.Causal.Synthetic;
-
 namespace OrleansRca.Causal.Tests.Discovery;
 
 /// <summary>Bad input gets a message naming the problem; background knowledge is obeyed.</summary>

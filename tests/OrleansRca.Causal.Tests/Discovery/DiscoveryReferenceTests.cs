@@ -1,9 +1,5 @@
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Discovery;
-using OrleansRca.Causal.Fitting;
-using OrleansRca.Causal.Synthetic;
 
 namespace OrleansRca.Causal.Tests.Discovery;
 

@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 public sealed class BifReaderTests

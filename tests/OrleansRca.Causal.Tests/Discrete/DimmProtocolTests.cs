@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 /// <summary>The ALARM protocol run afresh: every (N_ivn, m, seed) cell is generated, sampled, solved and scored against its own truth.</summary>

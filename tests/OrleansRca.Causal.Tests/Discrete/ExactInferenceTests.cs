@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 public sealed class ExactInferenceTests
@@ -48,11 +45,7 @@ public sealed class ExactInferenceTests
     public void Interventional_marginals_equal_full_joint_enumeration(string name)
     {
         var net = DiscreteData.Load(name);
-        var all = new ExactInference(net).AllInterventional();
-        AssertClose(BruteForce.FullJoint(net, -1, 0), j => all.Base(j), 1e-12, $"{name} base");
-        foreach (var v in net.Variables)
-            for (var a = 0; a < v.Cardinality; a++)
-                AssertClose(BruteForce.FullJoint(net, v.Index, a), j => all.Do(v.Index, a, j), 1e-12, $"{name} do({v.Name}={v.States[a]})");
+        AssertEqualsFullJoint(net, name);
     }
 
     /// <summary>
@@ -89,11 +82,7 @@ public sealed class ExactInferenceTests
     public void Random_networks_equal_full_joint_enumeration(int seed)
     {
         var net = NetworkGenerator.Random(9, seed, minStates: 2, maxStates: 3, maxParents: 3, window: 5);
-        var all = new ExactInference(net).AllInterventional();
-        AssertClose(BruteForce.FullJoint(net, -1, 0), j => all.Base(j), 1e-12, "base");
-        foreach (var v in net.Variables)
-            for (var a = 0; a < v.Cardinality; a++)
-                AssertClose(BruteForce.FullJoint(net, v.Index, a), j => all.Do(v.Index, a, j), 1e-12, $"do({v.Name}={a})");
+        AssertEqualsFullJoint(net, $"seed {seed}");
     }
 
     /// <summary>Several components and a single-node one (empty separators in the tree); oracle: full joint enumeration, 1e-12.</summary>
@@ -112,11 +101,7 @@ public sealed class ExactInferenceTests
             probability ( D | C ) { (c0) 0.4, 0.6; (c1) 0.05, 0.95; }
             probability ( E ) { table 0.1, 0.2, 0.3, 0.4; }
             """);
-        var all = new ExactInference(net).AllInterventional();
-        AssertClose(BruteForce.FullJoint(net, -1, 0), j => all.Base(j), 1e-12, "base");
-        foreach (var v in net.Variables)
-            for (var a = 0; a < v.Cardinality; a++)
-                AssertClose(BruteForce.FullJoint(net, v.Index, a), j => all.Do(v.Index, a, j), 1e-12, $"do({v.Name}={a})");
+        AssertEqualsFullJoint(net, "disconnected");
     }
 
     [Fact]
@@ -171,6 +156,16 @@ public sealed class ExactInferenceTests
     }
 
     private delegate ReadOnlySpan<double> Row(int j);
+
+    /// <summary>Every marginal, observational and under each do(X = a), against full joint enumeration; tolerance 1e-12.</summary>
+    private static void AssertEqualsFullJoint(BayesianNetwork net, string label)
+    {
+        var all = new ExactInference(net).AllInterventional();
+        AssertClose(BruteForce.FullJoint(net, -1, 0), j => all.Base(j), 1e-12, $"{label} base");
+        foreach (var v in net.Variables)
+            for (var a = 0; a < v.Cardinality; a++)
+                AssertClose(BruteForce.FullJoint(net, v.Index, a), j => all.Do(v.Index, a, j), 1e-12, $"{label} do({v.Name}={v.States[a]})");
+    }
 
     private static void AssertClose(double[][] expected, Row actual, double tolerance, string what)
     {

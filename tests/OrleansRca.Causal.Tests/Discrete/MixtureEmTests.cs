@@ -1,23 +1,10 @@
 using System.Diagnostics;
-using OrleansRca.Causal.Discrete;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Causal.Tests.Discrete;
 
 public sealed class MixtureEmTests(ITestOutputHelper output)
 {
-    private static readonly Dictionary<string, InterventionalMarginals> Oracles = [];
-
-    private static InterventionalMarginals Oracle(string name)
-    {
-        lock (Oracles)
-        {
-            if (!Oracles.TryGetValue(name, out var o))
-                Oracles[name] = o = new ExactInference(DiscreteData.Load(name)).AllInterventional();
-            return o;
-        }
-    }
-
     /// <summary>P(X_j = x_j | pa_j(x)) straight from the table as given.</summary>
     private static double Cpt(BayesianNetwork net, int j, int[] x)
     {
@@ -66,7 +53,7 @@ public sealed class MixtureEmTests(ITestOutputHelper output)
     [InlineData("earthquake", 4)]
     public void Row_likelihood_equals_the_mixture_joint_probability(string name, int interventions)
     {
-        var oracle = Oracle(name);
+        var oracle = DiscreteData.Oracle(name);
         var net = oracle.Network;
         for (var seed = 0; seed < 3; seed++)
         {
@@ -97,7 +84,7 @@ public sealed class MixtureEmTests(ITestOutputHelper output)
     [Fact]
     public void Sampled_rows_have_the_frequencies_of_MixtureGenerator_Sample()
     {
-        var oracle = Oracle("alarm");
+        var oracle = DiscreteData.Oracle("alarm");
         var mix = MixtureGenerator.Random(oracle, 17, 3);
         var rows = MixtureEm.SampleRows(oracle.Network, mix.PiPhi, mix.Pi, 20_000, 4);
         var counts = new long[oracle.Network.StateCount];
@@ -123,7 +110,7 @@ public sealed class MixtureEmTests(ITestOutputHelper output)
     [InlineData("asia", 6)]
     public void Recovers_the_proportions_of_a_random_mixture(string name, int interventions)
     {
-        var oracle = Oracle(name);
+        var oracle = DiscreteData.Oracle(name);
         var worst = 0.0;
         var worstUnknown = 0.0;
         for (var seed = 0; seed < 3; seed++)
@@ -154,7 +141,7 @@ public sealed class MixtureEmTests(ITestOutputHelper output)
     [InlineData("child", 9, 20_000, true)]
     public void Log_likelihood_never_decreases(string name, int interventions, int m, bool accelerate)
     {
-        var oracle = Oracle(name);
+        var oracle = DiscreteData.Oracle(name);
         var mix = MixtureGenerator.Random(oracle, interventions, 5);
         var rows = MixtureEm.SampleRows(oracle.Network, mix.PiPhi, mix.Pi, m, 6);
         var fit = MixtureEm.Fit(oracle.Network, rows, new EmOptions { MaxIterations = 300, Tolerance = 0, Accelerate = accelerate });
@@ -169,7 +156,7 @@ public sealed class MixtureEmTests(ITestOutputHelper output)
     [Fact]
     public void Alarm_1e5_rows()
     {
-        var oracle = Oracle("alarm");
+        var oracle = DiscreteData.Oracle("alarm");
         var mix = MixtureGenerator.Random(oracle, 17, 0);
         var rows = MixtureEm.SampleRows(oracle.Network, mix.PiPhi, mix.Pi, 100_000, 1);
         MixtureEm.Fit(oracle.Network, rows[..1000]);

@@ -1,22 +1,7 @@
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 public sealed class MixtureSolverTests
 {
-    private static readonly Dictionary<string, InterventionalMarginals> Oracles = [];
-
-    private static InterventionalMarginals Oracle(string name)
-    {
-        lock (Oracles)
-        {
-            if (!Oracles.TryGetValue(name, out var o))
-                Oracles[name] = o = new ExactInference(DiscreteData.Load(name)).AllInterventional();
-            return o;
-        }
-    }
-
     /// <summary>Theorem 1 on exact marginals of seeded random mixtures; oracle: the generator's proportions, tolerance 1e-9.</summary>
     [Theory]
     [InlineData("alarm")]
@@ -28,7 +13,7 @@ public sealed class MixtureSolverTests
     [InlineData("survey")]
     public void Exact_marginals_give_back_the_proportions(string name)
     {
-        var oracle = Oracle(name);
+        var oracle = DiscreteData.Oracle(name);
         var maxInterventions = oracle.Network.StateCount - oracle.Network.Count;
         foreach (var interventions in new[] { 0, 1, 3, 5, maxInterventions / 2, maxInterventions })
             for (var seed = 0; seed < 5; seed++)
@@ -54,7 +39,7 @@ public sealed class MixtureSolverTests
     [Fact]
     public void The_base_marginals_are_pure_observation()
     {
-        var oracle = Oracle("asia");
+        var oracle = DiscreteData.Oracle("asia");
         var solution = MixtureSolver.Solve(oracle, MixtureMarginals.Create(oracle.Network, oracle.BaseAll));
         Assert.Equal(1.0, solution.PiPhi);
         Assert.All(solution.Proportions, p => Assert.Equal(0.0, p.Pi));
@@ -67,12 +52,7 @@ public sealed class MixtureSolverTests
     /// and python_slsqp_direct.mae in tests/data/dimm/alarm-nivn{N}-m1e6-seed0.json.
     /// </summary>
     [Theory]
-    [InlineData(0)]
-    [InlineData(5)]
-    [InlineData(9)]
-    [InlineData(17)]
-    [InlineData(34)]
-    [InlineData(68)]
+    [MemberData(nameof(DiscreteData.AlarmInterventionCounts), MemberType = typeof(DiscreteData))]
     public void Alarm_m1e6_mae_is_at_most_a_third_of_slsqp(int nIvn) => AssertAThirdOfSlsqp(nIvn, "1e6");
 
     /// <summary>
@@ -80,17 +60,12 @@ public sealed class MixtureSolverTests
     /// true_proportions and python_slsqp_direct.mae in tests/data/dimm/alarm-nivn{N}-m1e5-seed0.json.
     /// </summary>
     [Theory]
-    [InlineData(0)]
-    [InlineData(5)]
-    [InlineData(9)]
-    [InlineData(17)]
-    [InlineData(34)]
-    [InlineData(68)]
+    [MemberData(nameof(DiscreteData.AlarmInterventionCounts), MemberType = typeof(DiscreteData))]
     public void Alarm_m1e5_mae_is_at_most_a_third_of_slsqp(int nIvn) => AssertAThirdOfSlsqp(nIvn, "1e5");
 
     private static void AssertAThirdOfSlsqp(int nIvn, string samples)
     {
-        var oracle = Oracle("alarm");
+        var oracle = DiscreteData.Oracle("alarm");
         var instance = DimmInstance.Load(DiscreteData.Dir("dimm", $"alarm-nivn{nIvn}-m{samples}-seed0.json"), oracle.Network);
         var row = Assert.Single(DimmEvaluation.Evaluate(oracle, [instance], repetitions: 1));
         Assert.Equal(MixtureMethod.Robust, row.Solution.Method);
@@ -117,7 +92,7 @@ public sealed class MixtureSolverTests
         Assert.Equal(MixturePrior.ForInterventions(net, 2), MixturePrior.FromProportions(net, pi));
 
         // The solve stops at a fixed point: one more pass under the prior of its answer changes nothing.
-        var oracle = Oracle("alarm");
+        var oracle = DiscreteData.Oracle("alarm");
         var instance = DimmInstance.Load(DiscreteData.Dir("dimm", "alarm-nivn34-m1e5-seed0.json"), net);
         var solution = MixtureSolver.Solve(oracle, instance.Mixture);
         var prior = MixturePrior.FromProportions(net, [.. solution.Pi]);
@@ -170,7 +145,7 @@ public sealed class MixtureSolverTests
     [InlineData("child", 12)]
     public void Robust_estimator_is_consistent(string name, int interventions)
     {
-        var oracle = Oracle(name);
+        var oracle = DiscreteData.Oracle(name);
         for (var seed = 0; seed < 5; seed++)
         {
             var mix = MixtureGenerator.Random(oracle, interventions, 100 + seed);
@@ -185,7 +160,7 @@ public sealed class MixtureSolverTests
     [Fact]
     public void Robust_estimator_on_sampled_marginals()
     {
-        var oracle = Oracle("alarm");
+        var oracle = DiscreteData.Oracle("alarm");
         foreach (var seed in new[] { 1, 2, 3 })
         {
             var mix = MixtureGenerator.Random(oracle, 9, seed);
@@ -229,7 +204,7 @@ public sealed class MixtureSolverTests
 
     private static string AsiaMixture(Action<JsonObject> edit, bool withSamples = false)
     {
-        var oracle = Oracle("asia");
+        var oracle = DiscreteData.Oracle("asia");
         var json = MixtureMarginals.Create(oracle.Network, oracle.BaseAll).ToJson();
         if (withSamples) json["samples"] = 1000;
         edit(json);
@@ -291,7 +266,7 @@ public sealed class MixtureSolverTests
     public void Inconsistent_marginals_are_reported_naming_the_node()
     {
         // Pollution = high everywhere needs pi(do(Pollution = high)) = 1, so Smoker cannot move as well.
-        var oracle = Oracle("cancer");
+        var oracle = DiscreteData.Oracle("cancer");
         var net = oracle.Network;
         var values = oracle.BaseAll.ToArray();
         values[net.GlobalState("Pollution", "low")] = 0;

@@ -1,12 +1,8 @@
-using OrleansRca.Causal.Discrete;
-
 namespace OrleansRca.Causal.Tests.Discrete;
 
 /// <summary>The per-node, level-parallel form of the mixture solve (what the cluster runs) against <see cref="MixtureSolver.Solve"/>.</summary>
 public sealed class MixtureWavefrontsTests
 {
-    private static InterventionalMarginals Oracle(string name) => new ExactInference(DiscreteData.Load(name)).AllInterventional();
-
     private static void AssertSame(MixtureSolution expected, MixtureSolution actual, string what)
     {
         // Oracle: the sequential solve; the per-node solves see only ancestors, whose terms are the only non-zero ones: same bits.
@@ -23,7 +19,7 @@ public sealed class MixtureWavefrontsTests
     [InlineData("survey")]
     public void Exact_level_by_level_equals_the_sequential_solve_bit_for_bit(string name)
     {
-        var oracle = Oracle(name);
+        var oracle = DiscreteData.Oracle(name);
         foreach (var interventions in new[] { 0, 2, 7, 20 })
             for (var seed = 0; seed < 3; seed++)
             {
@@ -38,7 +34,7 @@ public sealed class MixtureWavefrontsTests
     [InlineData("child", 4)]
     public void Robust_level_by_level_equals_the_sequential_solve_bit_for_bit(string name, int interventions)
     {
-        var oracle = Oracle(name);
+        var oracle = DiscreteData.Oracle(name);
         for (var seed = 0; seed < 2; seed++)
         {
             var mix = MixtureGenerator.Random(oracle, interventions, seed);
@@ -61,7 +57,7 @@ public sealed class MixtureWavefrontsTests
     public void Inconsistent_marginals_fail_with_the_sequential_solves_message()
     {
         // Every root on its least likely state: each root alone is solvable, together they exceed 1.
-        var oracle = Oracle("alarm");
+        var oracle = DiscreteData.Oracle("alarm");
         var net = oracle.Network;
         var values = oracle.BaseAll.ToArray();
         foreach (var v in net.Variables.Where(v => v.Parents.Count == 0))

@@ -1,7 +1,4 @@
 using MathNet.Numerics.LinearRegression;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Tests.Mediation;
 

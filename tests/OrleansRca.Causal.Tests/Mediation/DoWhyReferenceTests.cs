@@ -1,10 +1,4 @@
 using System.IO.Compression;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Fitting;
-using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
 
 namespace OrleansRca.Causal.Tests.Mediation;
 

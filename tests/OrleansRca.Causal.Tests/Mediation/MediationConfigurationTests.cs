@@ -1,8 +1,3 @@
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Tests.Mediation;
 
 /// <summary>

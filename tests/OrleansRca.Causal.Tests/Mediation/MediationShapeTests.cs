@@ -1,8 +1,3 @@
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Tests.Mediation;
 
 /// <summary>The three shapes of the paper's section 3.4, checked against closed forms and the brute force.</summary>

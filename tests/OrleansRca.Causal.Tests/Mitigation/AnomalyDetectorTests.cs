@@ -1,6 +1,3 @@
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mitigation;
-
 namespace OrleansRca.Causal.Tests.Mitigation;
 
 public sealed class AnomalyDetectorTests

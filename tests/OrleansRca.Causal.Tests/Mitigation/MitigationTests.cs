@@ -1,9 +1,4 @@
 using MathNet.Numerics.LinearAlgebra;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.RootCause;
-using OrleansRca.Causal.Synthetic;
 using OrleansRca.Wire.Results;
 
 namespace OrleansRca.Causal.Tests.Mitigation;

@@ -1,9 +1,3 @@
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Fitting;
-using OrleansRca.Causal.Mediation;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Tests.Models;
 
 /// <summary>Every kind of bad input is an InputException whose message names the problem.</summary>

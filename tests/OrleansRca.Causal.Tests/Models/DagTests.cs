@@ -1,6 +1,3 @@
-using OrleansRca.Causal.Discrete;
-using OrleansRca.Causal.Graphs;
-
 namespace OrleansRca.Causal.Tests.Models;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Causal.Tests.Models;
 
 /// <summary>Compiled vectorized formulas against hand-computed values and the row interpreter.</summary>

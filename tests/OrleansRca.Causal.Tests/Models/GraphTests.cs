@@ -1,5 +1,3 @@
-using OrleansRca.Causal.Graphs;
-
 namespace OrleansRca.Causal.Tests.Models;
 
 public sealed class GraphTests

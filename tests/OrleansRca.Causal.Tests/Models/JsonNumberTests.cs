@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using OrleansRca.Wire.Requests;
 
 namespace OrleansRca.Causal.Tests.Models;

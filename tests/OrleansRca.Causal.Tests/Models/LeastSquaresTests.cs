@@ -1,5 +1,4 @@
 using MathNet.Numerics.LinearRegression;
-using OrleansRca.Causal.Fitting;
 
 namespace OrleansRca.Causal.Tests.Models;
 

@@ -1,7 +1,3 @@
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.RootCause;
-using OrleansRca.Causal.Synthetic;
-
 namespace OrleansRca.Causal.Tests.RootCause;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using MathNet.Numerics.Distributions;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.RootCause;
 
 namespace OrleansRca.Causal.Tests.RootCause;
 

@@ -1,6 +1,3 @@
-using OrleansRca.Causal.Counterfactuals;
-using OrleansRca.Causal.Synthetic;
-
 namespace OrleansRca.Causal.Tests.Synthetic;
 
 /// <summary>The generators against the written definitions in shared/spec/rootclam-datasets.md.</summary>

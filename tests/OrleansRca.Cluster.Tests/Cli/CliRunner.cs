@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-
 namespace OrleansRca.Cluster.Tests.Cli;
 
 /// <summary>Runs the CLI's Main in-process with standard output and error captured.</summary>

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using OrleansRca.Causal.Models;
 using OrleansRca.Cli.Output;
 
 namespace OrleansRca.Cluster.Tests.Cli;

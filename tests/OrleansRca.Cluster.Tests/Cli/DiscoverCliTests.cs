@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using OrleansRca.Causal.Models;
-
 namespace OrleansRca.Cluster.Tests.Cli;
 
 /// <summary>The discover verb through an embedded silo: the document, the model file that mediate accepts, bad input.</summary>

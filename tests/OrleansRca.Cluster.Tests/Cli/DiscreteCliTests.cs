@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using OrleansRca.Abstractions;
-
 namespace OrleansRca.Cluster.Tests.Cli;
 
 /// <summary>The marginals and disentangle verbs through an embedded silo: exit codes, messages, and the JSON document byte for byte.</summary>

@@ -1,10 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Models;
-using OrleansRca.Causal.RootCause;
-using OrleansRca.Wire.Results;
-
 namespace OrleansRca.Cluster.Tests.Cli;
 
 /// <summary>The localize verb through an embedded silo: the core's document, exit 2 naming the problem.</summary>

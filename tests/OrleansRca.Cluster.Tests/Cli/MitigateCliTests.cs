@@ -1,9 +1,3 @@
-using OrleansRca.Causal.Data;
-using OrleansRca.Causal.Mitigation;
-using OrleansRca.Causal.RootCause;
-using OrleansRca.Causal.Synthetic;
-using OrleansRca.Wire.Results;
-
 namespace OrleansRca.Cluster.Tests.Cli;
 
 /// <summary>The mitigate verb through the embedded silo (rows batched over mitigation grains) against the core.</summary>

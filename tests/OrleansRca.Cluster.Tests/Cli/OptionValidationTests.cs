@@ -1,6 +1,3 @@
-using OrleansRca.Causal;
-using OrleansRca.Causal.Discrete;
-using OrleansRca.Causal.Mitigation;
 using OrleansRca.Cli.Output;
 
 namespace OrleansRca.Cluster.Tests.Cli;

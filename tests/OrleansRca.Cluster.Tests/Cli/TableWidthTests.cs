@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using OrleansRca.Causal.Discrete;
 using OrleansRca.Cli.Commands;
 using OrleansRca.Cli.Output;
 using Spectre.Console;

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
 namespace OrleansRca.Cluster.Tests.Postgres;
@@ -37,7 +32,7 @@ public sealed class PostgresClusterTests(ITestOutputHelper output)
 
             // The data goes to silo A once; every analysis names it.
             var requests = Enumerable.Range(0, 3).Select(Request).ToArray();
-            var upload = await a.Http.PostAsync("/v1/datasets", new StringContent(requests[0]["data"]!.GetValue<string>(), Encoding.UTF8, "text/csv"));
+            var upload = await a.Http.PostAsync("/v1/datasets", Csv(requests[0]["data"]!.GetValue<string>()));
             Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
             var datasetId = (await upload.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
             var expected = requests.Select(TestAnalyses.CoreResult).ToArray();

@@ -1,4 +1,3 @@
-using OrleansRca.Causal.Data;
 using OrleansRca.Hosting.Postgres;
 
 namespace OrleansRca.Cluster.Tests.Postgres;

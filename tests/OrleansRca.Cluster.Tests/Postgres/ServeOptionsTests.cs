@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using OrleansRca.Causal;
 using OrleansRca.Cluster.Tests.Cli;
-using OrleansRca.Hosting;
 using OrleansRca.Hosting.Postgres;
 
 namespace OrleansRca.Cluster.Tests.Postgres;

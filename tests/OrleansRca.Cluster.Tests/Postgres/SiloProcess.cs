@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text;
-
 namespace OrleansRca.Cluster.Tests.Postgres;
 
 /// <summary>
@@ -113,7 +109,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private static extern int sys_kill(int pid, int signal);
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, System.Text.Json.Nodes.JsonNode body) =>
-        Http.PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        Http.PostAsync(path, Json(body));
 
     public async ValueTask DisposeAsync()
     {
