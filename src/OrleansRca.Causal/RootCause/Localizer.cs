@@ -256,7 +256,22 @@ public static class Localizer
             && surprise[v] > -Math.Log(Math.Min(level, 1.0 / nodeScores[v].NormalCount))).ToList();
         // Evidence: every node anomalous at pi (the localization's own flag), upstream of the target or not.
         var blamed = SingleCauseRanking(g, candidates, flagged.Union(candidates).ToList(), surprise).Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
+        if (blamed.Count > 0)
+            blamed.AddRange(LesserSuspects(g, upstream, flagged, candidates, surprise));
         return new LocalizedRow(rowIndex, blamed.Count > 0 ? RowStatus.Ok : RowStatus.NoCandidate, rootCauses, scores, surpriseByName, blamed,
             unobservedNames, targetTail, null);
     }
+
+    /// <summary>
+    /// After the blamed nodes, the other upstream nodes anomalous at pi (observed: <paramref name="flagged"/> holds
+    /// only those), most surprising first, scored by their own surprise. A true cause whose own noise stays inside
+    /// the family-wise level (its children carry most of the anomaly) is then still among the first few. Each such
+    /// surprise is at most the blame level's, and a blamed node's score is at least its own surprise, above that
+    /// level: the scores keep falling down the list. Only when someone is blamed: a row blames nobody or lists its
+    /// suspects, so a normal row's list stays empty.
+    /// </summary>
+    private static IEnumerable<RankedNode> LesserSuspects(Graphs.CausalGraph g, bool[] upstream, IReadOnlyList<int> flagged, IReadOnlyList<int> candidates,
+        IReadOnlyList<double> surprise) =>
+        flagged.Where(v => upstream[v] && !candidates.Contains(v)).OrderByDescending(v => surprise[v]).ThenBy(v => v)
+            .Select(v => new RankedNode(g.Names[v], surprise[v]));
 }

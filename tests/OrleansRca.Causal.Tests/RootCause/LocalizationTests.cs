@@ -105,6 +105,32 @@ public sealed class LocalizationTests
     }
 
     [Fact]
+    public void Lesser_suspects_follow_the_blamed_nodes_with_lower_scores_and_only_when_someone_is_blamed()
+    {
+        var model = ModelFile.Parse(ChainModel);
+        var (normal, _) = Chain(5000, 11);
+        // Noise of a at 1.6 sd (anomalous at pi, far inside the family-wise level). Row 0: b's noise pushed by
+        // 40 (20 sd), so b is blamed and a follows. Row 1: c's own noise at 2.5 sd makes the target anomalous,
+        // but no upstream noise reaches the family-wise level: nobody is blamed, a included.
+        var a = 1.6;
+        double[] b = [1 + 2 * a + 40, 1 + 2 * a];
+        double[] c = [-0.5 + 0.5 * b[0] - a, -0.5 + 0.5 * b[1] - a + 7.5];
+        var rows = new DataTable(["a", "b", "c"], [[a, a], b, c]);
+        var result = Localizer.Run(LocalizationData.Create(model, normal, rows, MissingPolicy.Error), new LocalizeOptions { Target = "c" });
+
+        var blamed = result.Rows[0];
+        Assert.Equal(["b", "a"], blamed.Ranking.Select(r => r.Node));
+        Assert.True(blamed.Ranking[0].Score > blamed.Ranking[1].Score);
+        Assert.Equal(blamed.Surprise["a"], blamed.Ranking[1].Score, 12);
+        Assert.Contains("a", blamed.RootCauses);
+
+        var nobody = result.Rows[1];
+        Assert.Equal(RowStatus.NoCandidate, nobody.Status);
+        Assert.Contains("a", nobody.RootCauses);
+        Assert.Empty(nobody.Ranking);
+    }
+
+    [Fact]
     public void A_row_with_no_candidate_is_a_row_status_not_an_error()
     {
         var model = ModelFile.Parse(ChainModel);
