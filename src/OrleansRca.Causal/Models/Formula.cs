@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace OrleansRca.Causal.Models;
 
@@ -149,12 +150,9 @@ public sealed class Formula
         switch (ins.Op)
         {
             case Op.Neg: TensorPrimitives.Negate(Read(a, columns, temps, length), dst); return;
-            case Op.Exp: TensorPrimitives.Exp(Read(a, columns, temps, length), dst); return;
-            case Op.Log: TensorPrimitives.Log(Read(a, columns, temps, length), dst); return;
+            case Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid: Transcendental(ins.Op, Read(a, columns, temps, length), dst); return;
             case Op.Sqrt: TensorPrimitives.Sqrt(Read(a, columns, temps, length), dst); return;
             case Op.Abs: TensorPrimitives.Abs(Read(a, columns, temps, length), dst); return;
-            case Op.Tanh: TensorPrimitives.Tanh(Read(a, columns, temps, length), dst); return;
-            case Op.Sigmoid: TensorPrimitives.Sigmoid(Read(a, columns, temps, length), dst); return;
         }
         // Binary: at most one side is a constant (constants fold at compile time).
         if (a.Kind == OperandKind.Constant)
@@ -200,6 +198,25 @@ public sealed class Formula
             }
         }
         throw new InvalidOperationException($"unhandled operation {ins.Op}");
+    }
+
+    // Element by element through Math (the C library), compiled optimised from the first call. The vector
+    // versions in TensorPrimitives reach VectorMath.ExpDouble/LogDouble, which the runtime cannot precompile
+    // (they depend on AVX2) and runs at tier 0 until a tier-up that a fresh process postpones while it keeps
+    // compiling: the 100k-row mediate job ran its formulas 4-5x slower in about one CLI run in six. The
+    // scalar loops cost a few nanoseconds per value always, and equal the row-wise Evaluate bit for bit.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transcendental(Op op, ReadOnlySpan<double> x, Span<double> dst)
+    {
+        dst = dst[..x.Length];
+        switch (op)
+        {
+            case Op.Exp: for (var i = 0; i < x.Length; i++) dst[i] = Math.Exp(x[i]); return;
+            case Op.Log: for (var i = 0; i < x.Length; i++) dst[i] = Math.Log(x[i]); return;
+            case Op.Tanh: for (var i = 0; i < x.Length; i++) dst[i] = Math.Tanh(x[i]); return;
+            case Op.Sigmoid: for (var i = 0; i < x.Length; i++) dst[i] = 1.0 / (1.0 + Math.Exp(-x[i])); return;
+            default: throw new InvalidOperationException($"not a transcendental operation: {op}");
+        }
     }
 
     private static ReadOnlySpan<double> Read(in Operand o, ReadOnlySpan<ReadOnlyMemory<double>> columns, double[][] temps, int length) =>
