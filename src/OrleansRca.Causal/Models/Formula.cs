@@ -200,13 +200,39 @@ public sealed class Formula
         throw new InvalidOperationException($"unhandled operation {ins.Op}");
     }
 
-    // Element by element through Math (the C library), compiled optimised from the first call. The vector
-    // versions in TensorPrimitives reach VectorMath.ExpDouble/LogDouble, which the runtime cannot precompile
-    // (they depend on AVX2) and runs at tier 0 until a tier-up that a fresh process postpones while it keeps
-    // compiling: the 100k-row mediate job ran its formulas 4-5x slower in about one CLI run in six. The
-    // scalar loops cost a few nanoseconds per value always, and equal the row-wise Evaluate bit for bit.
+    /// <summary>
+    /// The AppContext switch a short-lived process sets (before any formula runs) to evaluate exp, log, tanh and
+    /// sigmoid element by element through <see cref="Math"/>, compiled optimised at once, instead of
+    /// TensorPrimitives' vector code. The vector code is 2-7x faster per value once the runtime has optimised it
+    /// (exp 1.9 ns against 6.3, tanh 3.0 against 20.7), but it reaches VectorMath.ExpDouble, which starts
+    /// unoptimised and tiers up only when a fresh process stops compiling new methods, seconds later: measured on
+    /// the 100k-row mediate job, the precompiled CLI's analysis took 2.7-4.2 s with it and 1.1-1.7 s without.
+    /// A long-lived server keeps the vector code. Both agree with the row-wise <see cref="Evaluate(ReadOnlySpan{double})"/>
+    /// to about one unit in the last place.
+    /// </summary>
+    public const string ScalarTranscendentalsSwitch = "OrleansRca.Formula.ScalarTranscendentals";
+
+    private static readonly bool ScalarTranscendentals = AppContext.TryGetSwitch(ScalarTranscendentalsSwitch, out var on) && on;
+
+    internal static void Transcendental(Op op, ReadOnlySpan<double> x, Span<double> dst)
+    {
+        if (ScalarTranscendentals)
+        {
+            Scalar(op, x, dst);
+            return;
+        }
+        switch (op)
+        {
+            case Op.Exp: TensorPrimitives.Exp(x, dst); return;
+            case Op.Log: TensorPrimitives.Log(x, dst); return;
+            case Op.Tanh: TensorPrimitives.Tanh(x, dst); return;
+            case Op.Sigmoid: TensorPrimitives.Sigmoid(x, dst); return;
+            default: throw new InvalidOperationException($"not a transcendental operation: {op}");
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transcendental(Op op, ReadOnlySpan<double> x, Span<double> dst)
+    internal static void Scalar(Op op, ReadOnlySpan<double> x, Span<double> dst)
     {
         dst = dst[..x.Length];
         switch (op)
