@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using csFastFloat;
 using Sylvan.Data.Csv;
 
 namespace OrleansRca.Causal.Data;
@@ -81,6 +82,19 @@ public static class CsvColumns
         return new Dataset(id, source, names, result, columnProblems, rows);
     }
 
+    /// <summary>
+    /// A finite number in the invariant culture, as double.TryParse with NumberStyles.Float reads it. Most cells go
+    /// through csFastFloat (Lemire's algorithm, correctly rounded like the runtime's parser, about 5x faster per cell);
+    /// it is trusted only when it reads the whole cell to a finite value. Anything else (signs it does not take, "NaN",
+    /// a trailing letter) is decided by the runtime's parser, so what is accepted and rejected does not change.
+    /// </summary>
+    internal static bool TryParseNumber(ReadOnlySpan<byte> cell, out double value)
+    {
+        if (!cell.IsEmpty && FastDoubleParser.TryParseDouble(cell, out var used, out value) && used == cell.Length && double.IsFinite(value))
+            return true;
+        return double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
+
     // Full optimisation at first call: a one-shot CLI parses once, and tier-0 code would parse at a third of the speed.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CellProblem?[] ParseChunk(ReadOnlySpan<byte> chunk, int firstRow, List<string> names, bool[] wanted, double[][] values, string source)
@@ -118,7 +132,7 @@ public static class CsvColumns
             {
                 cell = cell.Trim(" \t"u8);
                 if (cell.IsEmpty) values[field][row] = double.NaN;
-                else if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v))
+                else if (TryParseNumber(cell, out var v))
                     values[field][row] = v;
                 else
                 {
