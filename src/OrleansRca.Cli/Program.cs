@@ -6,8 +6,6 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        // Every verb but `serve` is one short process: formulas use the scalar functions that need no tier-up.
-        if (args is not ["serve", ..]) AppContext.SetSwitch(OrleansRca.Causal.Models.Formula.ScalarTranscendentalsSwitch, true);
         var root = new RootCommand("OrleansRca: causal root-cause analysis on an Orleans cluster.");
         // Quiet by default (results on stdout, errors on stderr); --verbose adds the run's phases and their times.
         var verbose = new Option<bool>("--verbose") { Description = "Also print each phase of a run (read, validate, silo start, analysis) and its time on standard error.", Recursive = true };
@@ -31,6 +29,9 @@ public static class Program
             return CliExit.BadInput;
         }
         PhaseLog.Verbose = parsed.GetValue(verbose);
+        // Every verb but `serve` is one short process: formulas use the scalar functions that need no tier-up.
+        if (parsed.CommandResult.Command.Name != "serve")
+            AppContext.SetSwitch(OrleansRca.Causal.Models.Formula.ScalarTranscendentalsSwitch, true);
         return await parsed.InvokeAsync();
     }
 }
