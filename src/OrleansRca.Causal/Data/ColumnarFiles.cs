@@ -45,17 +45,18 @@ public static class ColumnarFiles
         return Read(File.ReadAllBytes(path), format, Path.GetFileName(path));
     }
 
-    public static Dataset Read(ReadOnlyMemory<byte> content, DataFormat format, string source, IReadOnlyCollection<string>? columns = null) => format switch
+    /// <param name="id">The content's id when the caller has computed it already (<see cref="Dataset.IdOf"/>).</param>
+    public static Dataset Read(ReadOnlyMemory<byte> content, DataFormat format, string source, IReadOnlyCollection<string>? columns = null, string? id = null) => format switch
     {
-        DataFormat.Csv => CsvColumns.Read(content, source, columns),
-        DataFormat.ArrowStream => ReadArrow(content, source),
-        DataFormat.Parquet => ReadParquet(content, source),
+        DataFormat.Csv => CsvColumns.Read(content, source, columns, id),
+        DataFormat.ArrowStream => ReadArrow(content, source, id),
+        DataFormat.Parquet => ReadParquet(content, source, id),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
-    public static Dataset ReadArrow(ReadOnlyMemory<byte> content, string source)
+    public static Dataset ReadArrow(ReadOnlyMemory<byte> content, string source, string? id = null)
     {
-        var id = Dataset.IdOf(content.Span);
+        id ??= Dataset.IdOf(content.Span);
         try
         {
             using var reader = new ArrowStreamReader(content);
@@ -121,9 +122,9 @@ public static class ColumnarFiles
                 if (array.IsNull(i)) target[i] = double.NaN;
     }
 
-    public static Dataset ReadParquet(ReadOnlyMemory<byte> content, string source)
+    public static Dataset ReadParquet(ReadOnlyMemory<byte> content, string source, string? id = null)
     {
-        var id = Dataset.IdOf(content.Span);
+        id ??= Dataset.IdOf(content.Span);
         try
         {
             return ReadParquetAsync(content, source, id).GetAwaiter().GetResult();
