@@ -12,6 +12,9 @@ namespace OrleansRca.Benchmarks;
 /// </summary>
 public static class EndToEnd
 {
+    /// <summary>Where README's daily-use install puts the precompiled CLI, from the repository root.</summary>
+    public static readonly string PrecompiledCli = Path.Combine("out", "rca", "rca");
+
     public static IEnumerable<(string Name, double Ms, string Note)> Run(bool quick, string repo)
     {
         var rows = quick ? 20_000 : 100_000;
@@ -39,7 +42,7 @@ public static class EndToEnd
         // alternating, through the same wrapper.
         var cli = Path.Combine(repo, "src", "OrleansRca.Cli", "bin", "Release", "net10.0", "rca.dll");
         if (!File.Exists(cli)) throw new FileNotFoundException($"build the CLI first: dotnet build src/OrleansRca.Cli -c Release ({cli})");
-        var precompiled = Path.Combine(repo, "out", "rca", "rca");
+        var precompiled = Path.Combine(repo, PrecompiledCli);
         var hasPrecompiled = File.Exists(precompiled);
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         var built = new List<(double S, double Mb)>();
@@ -67,7 +70,7 @@ public static class EndToEnd
         }
         else
         {
-            Console.Error.WriteLine("the precompiled CLI is not published, so not measured: dotnet publish src/OrleansRca.Cli -p:PublishProfile=Precompiled -r linux-x64 -o out/rca");
+            Console.Error.WriteLine($"the precompiled CLI is not published, so not measured: dotnet publish src/OrleansRca.Cli -p:PublishProfile=Precompiled -r linux-x64 -o {Path.GetDirectoryName(PrecompiledCli)}");
         }
         yield return ("numpy + pandas peer, same job", peerS * 1000, $"peak {peerMb:F0} MB");
 

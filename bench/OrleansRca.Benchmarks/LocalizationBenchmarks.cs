@@ -55,8 +55,7 @@ public static class LocalizationBenchmarks
         {
             string[] args = ["localize", "--model", Path.Combine(petshop, "model-latency.json"), "--normal", Path.Combine(petshop, "normal-latency.csv"),
                 "--anomalies", Path.Combine(petshop, "test-issue_0", "anomalies.csv"), "--missing", "mean", "--target", "PetSite", "--format", "json"];
-            var precompiled = Path.Combine("out", "rca", "rca");
-            foreach (var (label, program) in new[] { ("as built", rcaPath), ("precompiled, out/rca", precompiled) }.Where(c => File.Exists(c.Item2)))
+            foreach (var (label, program) in new[] { ("as built", rcaPath), ("precompiled, out/rca", EndToEnd.PrecompiledCli) }.Where(c => File.Exists(c.Item2)))
             {
                 var ms = Timing.Median(Math.Min(repetitions, 5), () =>
                 {

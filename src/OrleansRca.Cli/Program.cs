@@ -30,7 +30,7 @@ public static class Program
         }
         PhaseLog.Verbose = parsed.GetValue(verbose);
         // Every verb but `serve` is one short process: formulas use the scalar functions that need no tier-up.
-        if (parsed.CommandResult.Command.Name != "serve")
+        if (parsed.CommandResult.Command.Name != ServeCommand.Name)
             AppContext.SetSwitch(OrleansRca.Causal.Models.Formula.ScalarTranscendentalsSwitch, true);
         return await parsed.InvokeAsync();
     }

@@ -90,8 +90,8 @@ public static class DatasetsApi
     /// </summary>
     private static async Task<byte[]> ReadBodyAsync(HttpRequest http, CancellationToken cancellationToken)
     {
-        var limit = http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Array.MaxLength;
-        if (http.ContentLength is long length && length <= Math.Min(limit, Array.MaxLength))
+        var limit = Math.Min(http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue, Array.MaxLength);
+        if (http.ContentLength is long length && length <= limit)
         {
             var content = GC.AllocateUninitializedArray<byte>((int)length);
             await http.Body.ReadExactlyAsync(content, cancellationToken);

@@ -215,7 +215,7 @@ public sealed class Formula
 
     private static readonly bool ScalarTranscendentals = AppContext.TryGetSwitch(ScalarTranscendentalsSwitch, out var on) && on;
 
-    internal static void Transcendental(Op op, ReadOnlySpan<double> x, Span<double> dst)
+    private static void Transcendental(Op op, ReadOnlySpan<double> x, Span<double> dst)
     {
         if (ScalarTranscendentals)
         {

@@ -7,6 +7,9 @@ namespace OrleansRca.Cli.Commands;
 /// <summary><c>serve</c>: a silo with the HTTP API (contract section 6) until stopped.</summary>
 public static class ServeCommand
 {
+    /// <summary>The verb: the one long-lived process the CLI runs (the others are one analysis each).</summary>
+    public const string Name = "serve";
+
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = $"HTTP listen address(es), ';'-separated [default: {ServeOptions.DefaultUrls}; or Urls / ASPNETCORE_URLS]." };
@@ -29,7 +32,7 @@ public static class ServeCommand
         var cacheBytes = new Option<long>("--dataset-cache-bytes") { Description = "Bytes of dataset columns the silo caches for running analyses (least recently used out first) [or Rca__DatasetCacheBytes].", DefaultValueFactory = _ => defaults.DatasetCacheBytes };
         var sampling = new Option<double>("--trace-sampling") { Description = "Share of traces recorded (0..1); exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.", DefaultValueFactory = _ => defaults.TraceSampling };
         var format = CommonOptions.Format();
-        var command = new Command("serve", "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__* and Rca__*).")
+        var command = new Command(Name, "Run a silo with the HTTP API until stopped (Ctrl+C or SIGTERM). Flags win over configuration (environment variables Orleans__* and Rca__*).")
         {
             urls, clustering, connection, siloPort, gatewayPort, clusterId, advertise, siloName, apiKeyFile, maxBody, rateLimit, maxNodes, maxFormula, maxRows, retention, storeBytes, cacheBytes, sampling, format,
         };
