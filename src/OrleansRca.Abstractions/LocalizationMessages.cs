@@ -33,7 +33,7 @@ public static class LocalizationKinds
 [GenerateSerializer, Immutable, Alias("rca.LocalizationNodeWork")]
 public sealed record LocalizationNodeWork([property: Id(0)] string AnalysisId, [property: Id(1)] string Node);
 
-/// <summary>A node grain's answer: its fit quality and, per kept anomalous row, noise, CDF, surprise and value tail.</summary>
+/// <summary>A node grain's answer: its fit quality; per kept anomalous row, noise, CDF, surprise and value tail; the normal rows' standardised noise when the ranking couples noises.</summary>
 [GenerateSerializer, Immutable, Alias("rca.LocalizationNodeResult")]
 public sealed record LocalizationNodeResult(
     [property: Id(0)] string Node,
@@ -49,7 +49,8 @@ public sealed record LocalizationNodeResult(
     [property: Id(10)] double[] Surprise,
     [property: Id(11)] double[] ValueTail,
     [property: Id(12)] int NormalCount,
-    [property: Id(13)] string Silo);
+    [property: Id(13)] string Silo,
+    [property: Id(14)] float[] StandardNoise);
 
 /// <summary>Shapley-attribute some anomalous rows (positions among the kept rows).</summary>
 [GenerateSerializer, Immutable, Alias("rca.LocalizationRowsWork")]

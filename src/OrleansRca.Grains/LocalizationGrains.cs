@@ -17,10 +17,10 @@ public sealed class LocalizationNodeGrain(AnalysisCache silo) : Grain, ILocaliza
             var fit = NodeFitter.Fit(data.Model, v, data.Normal);
             var column = data.Normal[work.Node];
             var marginal = NoiseDistribution.FromSample(column, column.Average(Math.Abs));
-            var s = Localizer.ScoreNode(data.Model, fit, marginal, data, v == options.TargetIndex(data.Model));
+            var s = Localizer.ScoreNode(data.Model, fit, marginal, data, v == options.TargetIndex(data.Model), options.RanksByCoupling);
             var q = fit.Quality;
             return new LocalizationNodeResult(work.Node, q.Family, q.Rows, q.HeldOutR2, q.HeldOutRmse, q.LinearRmse, q.Ridge, [.. q.Notes],
-                s.Noise, s.Cdf, s.Surprise, s.ValueTail, s.NormalCount, cache.Compute.Silo);
+                s.Noise, s.Cdf, s.Surprise, s.ValueTail, s.NormalCount, cache.Compute.Silo, s.StandardNoise);
         }, cancellationToken);
     }
 }

@@ -40,6 +40,31 @@ public sealed class HttpApiTests(ServerFixture fixture) : ServerTests(fixture)
             HttpStatusCode.BadRequest, "pi must be in (0, 0.5)");
     }
 
+    /// <summary>
+    /// Noise coupling across node grains: each grain ships its node's normal noise, the workflow couples them. On
+    /// PetShop availability train issue 4 the graph does not connect PetSearch to PetSite's view of its balancer,
+    /// whose noises move together in normal operation: PetSearch comes first, as in the core.
+    /// </summary>
+    [Fact]
+    public async Task A_petshop_alert_couples_noises_across_node_grains_and_equals_the_core()
+    {
+        string Data(params string[] parts) => File.ReadAllText(Path.Combine([AppContext.BaseDirectory, "data", "petshop-low-traffic", .. parts]));
+        var model = JsonNode.Parse(Data("model-availability.json"))!.AsObject();
+        var request = new JsonObject
+        {
+            ["model"] = model, ["normal"] = Data("normal-availability.csv"), ["anomalies"] = Data("train-issue_4", "anomalies.csv"),
+            ["target"] = "PetSite", ["missing"] = "mean",
+        };
+        var core = LocalizationJson.ToJson(OrleansRca.Causal.RootCause.Localizer.Run(
+            OrleansRca.Causal.RootCause.LocalizationData.Parse(OrleansRca.Causal.Models.ModelFile.FromJson(model), (string)request["normal"]!, (string)request["anomalies"]!,
+                OrleansRca.Causal.Data.MissingPolicy.Mean), new OrleansRca.Causal.RootCause.LocalizeOptions { Target = "PetSite" }));
+
+        var document = await HttpAssert.RunAsync(Http, AnalysisKinds.Localization, request);
+
+        Assert.Equal(core.ToJsonString(), document["result"]!.ToJsonString());
+        Assert.Equal("PetSearch_AWS::ECS::Fargate", (string?)document["result"]!["rows"]![2]!["ranking"]![0]!["node"]);
+    }
+
     [Fact]
     public async Task Malformed_json_is_400_problem_json()
     {

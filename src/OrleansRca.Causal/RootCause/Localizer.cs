@@ -45,6 +45,9 @@ public sealed record LocalizeOptions
     public int TargetIndex(CausalModel model) =>
         (Method == RankingMethod.Shapley ? ShapleyTarget(model) : Target) is { } name ? model.Graph.IndexOf(name) : -1;
 
+    /// <summary>Whether rows are ranked by blame with a target, the ranking that uses <see cref="NoiseCoupling"/>.</summary>
+    public bool RanksByCoupling => Method == RankingMethod.Noise && Target is not null;
+
     /// <summary>The Shapley target: --target, else the model's single outcome node.</summary>
     public string? ShapleyTarget(CausalModel model)
     {
@@ -79,7 +82,8 @@ public sealed record LocalizedRow(int Row, string Status, IReadOnlyList<string> 
 
 /// <summary>One node's scores over the kept anomalous rows (a node grain's answer).</summary>
 /// <param name="NormalCount">Normal rows behind the node's noise distribution.</param>
-public sealed record NodeScoring(int Node, double[] Noise, double[] Cdf, double[] Surprise, double[] ValueTail, int NormalCount);
+/// <param name="StandardNoise">The node's normal noise for <see cref="NoiseCoupling"/> (<see cref="NoiseCoupling.Standardise"/>d; empty when the ranking couples none).</param>
+public sealed record NodeScoring(int Node, double[] Noise, double[] Cdf, double[] Surprise, double[] ValueTail, int NormalCount, float[] StandardNoise);
 
 public sealed record LocalizationResult(IReadOnlyList<LocalizedRow> Rows, IReadOnlyList<NodeFitQuality> Fits, LocalizeOptions Options);
 
@@ -99,16 +103,48 @@ public static class Localizer
     /// wherever they sit: a pushed node moves everything downstream of it, not only what lies on the way to the
     /// alerting node. The most upstream surprise that explains the rest comes first; among nodes explaining as
     /// much, the more surprising one.
+    /// <para>
+    /// Where the graph misses a link (<paramref name="coupling"/>: noises that moved together in normal
+    /// operation, between nodes no directed path relates), a push on v also moves the anomalous nodes coupled to
+    /// it, and their descendants. The link has
+    /// no arrow, so the push may have entered at any node of that group: each member upstream of
+    /// <paramref name="target"/> is named with the group's score, and among them the one whose own descendants
+    /// in the drawn graph explain most comes first (the graph is knowledge; a coupling only a correlation).
+    /// </para>
     /// </summary>
     /// <param name="blamed">The hypotheses: nodes surprising enough to be blamed.</param>
     /// <param name="evidence">The anomalous nodes a hypothesis can explain (a superset of <paramref name="blamed"/>).</param>
-    public static IReadOnlyList<(int Node, double Score)> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<int> evidence, IReadOnlyList<double> surprise)
+    /// <param name="target">The alerting node (-1: none): coupled members not upstream of it are not named.</param>
+    public static IReadOnlyList<(int Node, double Score)> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<int> evidence,
+        IReadOnlyList<double> surprise, NoiseCoupling? coupling = null, int target = -1)
     {
-        return blamed.Select(v =>
+        var upstream = target >= 0 ? g.Ancestors([target]) : null;
+        var best = new Dictionary<int, (double Score, double Drawn, double Own)>();
+        foreach (var v in blamed)
         {
-            var down = g.Descendants([v]);
-            return (Node: v, Score: evidence.Where(w => down[w]).Sum(w => surprise[w]), Own: surprise[v]);
-        }).OrderByDescending(x => x.Score).ThenByDescending(x => x.Own).ThenBy(x => x.Node).Select(x => (x.Node, x.Score)).ToList();
+            // A coupling stands for a link the graph lacks: nodes it already relates by a path are not asked about.
+            var related = coupling is null ? null : Related(g, v);
+            var group = evidence.Where(w => w == v || (related?[w] == false && coupling!.Coupled(v, w))).ToList();
+            var down = g.Descendants(group);
+            var score = evidence.Where(w => down[w]).Sum(w => surprise[w]);
+            foreach (var u in group.Where(u => u == v || upstream?[u] != false))
+            {
+                var own = group.Count == 1 ? down : g.Descendants([u]);
+                var entry = (score, evidence.Where(w => own[w]).Sum(w => surprise[w]), surprise[u]);
+                if (!best.TryGetValue(u, out var seen) || entry.CompareTo(seen) > 0) best[u] = entry;
+            }
+        }
+        return best.OrderByDescending(x => x.Value.Score).ThenByDescending(x => x.Value.Drawn).ThenByDescending(x => x.Value.Own).ThenBy(x => x.Key)
+            .Select(x => (x.Key, x.Value.Score)).ToList();
+    }
+
+    /// <summary>Nodes with a directed path to or from <paramref name="v"/> (v included).</summary>
+    private static bool[] Related(Graphs.CausalGraph g, int v)
+    {
+        var related = g.Descendants([v]);
+        var up = g.Ancestors([v]);
+        for (var w = 0; w < related.Length; w++) related[w] |= up[w];
+        return related;
     }
 
     /// <summary>The whole analysis: fit on normal rows, then localize every anomalous row.</summary>
@@ -131,7 +167,8 @@ public static class Localizer
         // A node is a few microseconds of work: parallel only in chunks of many nodes.
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, scores.Length, Math.Max(64, scores.Length / Environment.ProcessorCount)), range =>
         {
-            for (var v = range.Item1; v < range.Item2; v++) scores[v] = ScoreNode(fitted.Model, fitted.Fits[v], fitted.Marginals[v], data, v == target);
+            for (var v = range.Item1; v < range.Item2; v++)
+                scores[v] = ScoreNode(fitted.Model, fitted.Fits[v], fitted.Marginals[v], data, v == target, options.RanksByCoupling);
         });
         var attributions = new Dictionary<int, Attribution>();
         if (options.Method == RankingMethod.Shapley)
@@ -150,7 +187,8 @@ public static class Localizer
     /// value under its normal distribution (is the node itself anomalous?).
     /// </summary>
     /// <param name="valueTail">Whether the node's own value is judged (only the alerting target's is read).</param>
-    public static NodeScoring ScoreNode(CausalModel model, NodeFit fit, NoiseDistribution marginal, LocalizationData data, bool valueTail = true)
+    /// <param name="coupling">Whether the ranking couples noises (<see cref="LocalizeOptions.RanksByCoupling"/>): then the fit's standardised normal noise goes along.</param>
+    public static NodeScoring ScoreNode(CausalModel model, NodeFit fit, NoiseDistribution marginal, LocalizationData data, bool valueTail = true, bool coupling = false)
     {
         var g = model.Graph;
         var v = fit.Node;
@@ -165,7 +203,8 @@ public static class Localizer
         var cdf = new double[x.Length];
         var surprise = new double[x.Length];
         for (var r = 0; r < x.Length; r++) (cdf[r], surprise[r]) = fit.Noise.Score(noise[r]);
-        return new NodeScoring(v, noise, cdf, surprise, valueTail ? x.Select(marginal.TwoSidedTail).ToArray() : [], fit.Noise.Count);
+        return new NodeScoring(v, noise, cdf, surprise, valueTail ? x.Select(marginal.TwoSidedTail).ToArray() : [], fit.Noise.Count,
+            coupling ? fit.StandardNoise : []);
     }
 
     /// <summary>Kept rows (positions in <see cref="LocalizationData.Anomalies"/>) whose target is observed and anomalous: the ones Shapley attributes.</summary>
@@ -192,14 +231,16 @@ public static class Localizer
     {
         options.Validate(model);
         var rows = new LocalizedRow[data.Anomalies.Rows];
-        Parallel.For(0, rows.Length, r => rows[r] = LocalizeRow(model, data, scores, r, options, attributions.GetValueOrDefault(r)));
+        var coupling = options.RanksByCoupling ? new NoiseCoupling(scores.Select(s => s.StandardNoise).ToList()) : NoiseCoupling.None;
+        Parallel.For(0, rows.Length, r => rows[r] = LocalizeRow(model, data, scores, coupling, r, options, attributions.GetValueOrDefault(r)));
         var all = new List<LocalizedRow>(rows);
         foreach (var dropped in data.DroppedRows)
             all.Add(new LocalizedRow(dropped, RowStatus.Dropped, [], new Dictionary<string, double>(), new Dictionary<string, double>(), [], [], null, null));
         return new LocalizationResult(all.OrderBy(r => r.Row).ToList(), fits, options);
     }
 
-    private static LocalizedRow LocalizeRow(CausalModel model, LocalizationData data, IReadOnlyList<NodeScoring> nodeScores, int r, LocalizeOptions options, Attribution? attribution)
+    private static LocalizedRow LocalizeRow(CausalModel model, LocalizationData data, IReadOnlyList<NodeScoring> nodeScores, NoiseCoupling coupling, int r,
+        LocalizeOptions options, Attribution? attribution)
     {
         var g = model.Graph;
         var unobserved = new HashSet<int>();
@@ -255,23 +296,24 @@ public static class Localizer
         var candidates = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v)
             && surprise[v] > -Math.Log(Math.Min(level, 1.0 / nodeScores[v].NormalCount))).ToList();
         // Evidence: every node anomalous at pi (the localization's own flag), upstream of the target or not.
-        var blamed = SingleCauseRanking(g, candidates, flagged.Union(candidates).ToList(), surprise).Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
+        var single = SingleCauseRanking(g, candidates, flagged.Union(candidates).ToList(), surprise, coupling, target);
+        var blamed = single.Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
         if (blamed.Count > 0)
-            blamed.AddRange(LesserSuspects(g, upstream, flagged, candidates, surprise));
+            blamed.AddRange(LesserSuspects(g, upstream, flagged, single.Select(x => x.Node).ToHashSet(), surprise));
         return new LocalizedRow(rowIndex, blamed.Count > 0 ? RowStatus.Ok : RowStatus.NoCandidate, rootCauses, scores, surpriseByName, blamed,
             unobservedNames, targetTail, null);
     }
 
     /// <summary>
-    /// After the blamed nodes, the other upstream nodes anomalous at pi (observed: <paramref name="flagged"/> holds
+    /// After the named nodes, the other upstream nodes anomalous at pi (observed: <paramref name="flagged"/> holds
     /// only those), most surprising first, scored by their own surprise. A true cause whose own noise stays inside
     /// the family-wise level (its children carry most of the anomaly) is then still among the first few. Each such
     /// surprise is at most the blame level's, and a blamed node's score is at least its own surprise, above that
     /// level: the scores keep falling down the list. Only when someone is blamed: a row blames nobody or lists its
     /// suspects, so a normal row's list stays empty.
     /// </summary>
-    private static IEnumerable<RankedNode> LesserSuspects(Graphs.CausalGraph g, bool[] upstream, IReadOnlyList<int> flagged, IReadOnlyList<int> candidates,
+    private static IEnumerable<RankedNode> LesserSuspects(Graphs.CausalGraph g, bool[] upstream, IReadOnlyList<int> flagged, HashSet<int> named,
         IReadOnlyList<double> surprise) =>
-        flagged.Where(v => upstream[v] && !candidates.Contains(v)).OrderByDescending(v => surprise[v]).ThenBy(v => v)
+        flagged.Where(v => upstream[v] && !named.Contains(v)).OrderByDescending(v => surprise[v]).ThenBy(v => v)
             .Select(v => new RankedNode(g.Names[v], surprise[v]));
 }

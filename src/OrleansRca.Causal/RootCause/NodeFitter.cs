@@ -13,7 +13,12 @@ public sealed record NodeFitQuality(string Node, string Family, int Rows, double
     IReadOnlyList<string> Notes);
 
 /// <summary>A node fitted on normal data: its mechanism (null for a root), its normal-noise distribution and its fit quality.</summary>
-public sealed record NodeFit(int Node, Mechanism? Mechanism, NoiseDistribution Noise, NodeFitQuality Quality);
+/// <param name="StandardNoise">The normal rows' noise in row order, <see cref="NoiseCoupling.Standardise"/>d: what couples it with other nodes'.</param>
+public sealed record NodeFit(int Node, Mechanism? Mechanism, NoiseDistribution Noise, NodeFitQuality Quality, float[] StandardNoise)
+{
+    public NodeFit(int node, Mechanism? mechanism, double[] normalNoise, double scale, NodeFitQuality quality)
+        : this(node, mechanism, NoiseDistribution.FromSample(normalNoise, scale), quality, NoiseCoupling.Standardise(normalNoise)) { }
+}
 
 /// <summary>
 /// Per-node fitting on normal data. A node reads only its own column and its parents', so every node
@@ -49,7 +54,7 @@ public static class NodeFitter
         // The node's own magnitude sets the resolution of its noise tails (see NoiseDistribution).
         var scale = y.Average(Math.Abs);
         if (g.IsRoot(node) && given is null)
-            return new NodeFit(node, null, NoiseDistribution.FromSample(y, scale),
+            return new NodeFit(node, null, y, scale,
                 new NodeFitQuality(name, "root", n, double.NaN, double.NaN, double.NaN, double.NaN, ConstantNote(y, name)));
         var parentColumns = g.Parents[node].Select(p => normal[g.Names[p]]).ToArray();
         if (given is not null)
@@ -61,7 +66,7 @@ public static class NodeFitter
                 throw new InputException($"the mechanism of '{name}' gives no finite value on normal row {bad} (an overflow or a division by zero?); check its weights and formula");
             var variance = Variance(y);
             var mse = noise.Average(e => e * e);
-            return new NodeFit(node, given, NoiseDistribution.FromSample(noise, scale),
+            return new NodeFit(node, given, noise, scale,
                 new NodeFitQuality(name, "given", n, variance > 0 ? 1 - Variance(noise) / variance : double.NaN, Math.Sqrt(mse), double.NaN, double.NaN, []));
         }
         if (n < 3) throw new InputException($"cannot fit '{name}': {n} normal row(s) are too few");
@@ -76,7 +81,7 @@ public static class NodeFitter
             var mean = y.Average();
             var constant = new LinearMechanism(mean, new double[parentNames.Length]);
             var residual = y.Select(v => v - mean).ToArray();
-            return new NodeFit(node, constant, NoiseDistribution.FromSample(residual, scale),
+            return new NodeFit(node, constant, residual, scale,
                 new NodeFitQuality(name, "constant", n, 0, Math.Sqrt(residual.Average(e => e * e)), double.NaN, double.NaN, notes));
         }
         var keptColumns = kept.Select(k => parentColumns[k]).ToArray();
@@ -87,7 +92,7 @@ public static class NodeFitter
             notes.Add($"only {n} normal rows: linear least squares without cross-validation, in-sample residuals");
             var lin = ExpandLinear(LeastSquares.Fit(name, keptNames, keptColumns, y), kept, parentNames.Length);
             var noise = Abduct(lin, parentColumns, y);
-            return new NodeFit(node, lin, NoiseDistribution.FromSample(noise, scale),
+            return new NodeFit(node, lin, noise, scale,
                 new NodeFitQuality(name, "linear", n, 1 - Variance(noise) / Variance(y), Math.Sqrt(noise.Average(e => e * e)), double.NaN, 0, notes));
         }
 
@@ -130,7 +135,7 @@ public static class NodeFitter
         var oof = new double[n];
         for (var i = 0; i < n; i++) oof[order[i]] = best.Residuals[i];
         var varY = Variance(y);
-        return new NodeFit(node, mechanism, NoiseDistribution.FromSample(oof, scale),
+        return new NodeFit(node, mechanism, oof, scale,
             new NodeFitQuality(name, best.Spec.Family, n, 1 - best.Mse / varY, Math.Sqrt(best.Mse), Math.Sqrt(linear.Mse),
                 best.Spec.Family == "linear" ? 0 : best.Ridge, notes));
     }

@@ -31,7 +31,7 @@ public sealed class LocalizationWorkflow(LocalizationSpec spec) : IAnalysisWorkf
                     .ScoreAsync(new LocalizationNodeWork(context.AnalysisId, g.Names[v]), ct), ct);
             context.Progress = (shapley ? 0.2 : 0.9) * ++done / g.Count;
         }, ct);
-        var scores = results.Select((r, v) => new NodeScoring(v, r.Noise, r.Cdf, r.Surprise, r.ValueTail, r.NormalCount)).ToArray();
+        var scores = results.Select((r, v) => new NodeScoring(v, r.Noise, r.Cdf, r.Surprise, r.ValueTail, r.NormalCount, r.StandardNoise)).ToArray();
         var fits = results.Select(r => new NodeFitQuality(r.Node, r.Family, r.Rows, r.HeldOutR2, r.HeldOutRmse, r.LinearRmse, r.Ridge, r.Notes)).ToList();
 
         var attributions = new Dictionary<int, Attribution>();

@@ -45,7 +45,7 @@ public sealed class EvaluationTests
     }
 
     [Fact]
-    public void PetShop_latency_beats_the_published_baseline_on_top1_and_specificity_at_once()
+    public void PetShop_meets_the_issue_bars_on_both_metrics()
     {
         var reports = LocalizationEvaluation.PetShop(Data("petshop-low-traffic"), MissingPolicy.Mean, [("noise", new LocalizeOptions())]);
         var latency = reports.Single(r => r.Metric == "latency");
@@ -55,10 +55,10 @@ public sealed class EvaluationTests
         Assert.True(latency.Specificity >= 0.8, $"latency specificity {latency.Specificity:F3}");
         var availability = reports.Single(r => r.Metric == "availability");
         Assert.Equal(12, availability.Issues);
-        // Beside the baseline's 0.833 / 1.0 / 1.0: specificity held, recall reported (docs/benchmarks.md).
+        // The issue's bars (the baseline: 0.833 / 1.0 / 1.0). Top-1 is met by noise coupling (PetSearch and PetSite's view
+        // of its balancer move together in normal operation), top-3 by listing the lesser suspects after the named nodes.
         Assert.True(availability.Specificity >= 0.8, $"availability specificity {availability.Specificity:F3}");
-        Assert.True(availability.Top1 >= 0.66, $"availability top-1 {availability.Top1:F3}");
-        // The issue's top-3 bar, met by listing the lesser suspects after the blamed nodes.
+        Assert.True(availability.Top1 >= 0.8, $"availability top-1 {availability.Top1:F3}");
         Assert.True(availability.Top3 >= 0.9, $"availability top-3 {availability.Top3:F3}");
     }
 

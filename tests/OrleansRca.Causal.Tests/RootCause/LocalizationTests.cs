@@ -219,4 +219,100 @@ public sealed class LocalizationTests
         // Without C's evidence, B's larger surprise comes first.
         Assert.Equal([(1, 7.0), (0, 4.0)], Localizer.SingleCauseRanking(g, [0, 1], [0, 1], surprise));
     }
+
+    /// <summary>
+    /// Coupling by the closed form: X = h + a·e1 and Y = 3 − 2(h + a·e2), with h, e1, e2 independent standard
+    /// normals, correlate at −1 / (1 + a²): a = 0.5 gives ρ² = 0.64 (coupled), a = 1.2 gives ρ² = 0.17 (not).
+    /// Constant and too short noises never couple.
+    /// </summary>
+    [Theory]
+    [InlineData(0.5, true)]
+    [InlineData(1.2, false)]
+    public void Noises_are_coupled_when_their_squared_correlation_exceeds_one_half(double a, bool coupled)
+    {
+        var random = new Random(11);
+        const int n = 5000;
+        var h = Enumerable.Range(0, n).Select(_ => Normal.Sample(random, 0, 1)).ToArray();
+        var x = h.Select(v => v + a * Normal.Sample(random, 0, 1)).ToArray();
+        var y = h.Select(v => 3 - 2 * (v + a * Normal.Sample(random, 0, 1))).ToArray();
+        var constant = Enumerable.Repeat(100.0, n).ToArray();
+        var coupling = Coupling(x, y, constant, x[..(NoiseCoupling.MinRows - 1)]);
+        Assert.Equal(coupled, coupling.Coupled(0, 1));
+        Assert.Equal(coupled, coupling.Coupled(1, 0));
+        Assert.False(coupling.Coupled(0, 0));
+        Assert.False(coupling.Coupled(0, 2));
+        Assert.False(Coupling(x[..(NoiseCoupling.MinRows - 1)], y[..(NoiseCoupling.MinRows - 1)]).Coupled(0, 1));
+    }
+
+    /// <summary>
+    /// S -> C, S -> T, E -> T, with S's and E's noises coupled (the graph misses S -> E). Only E is blamed, but a
+    /// push on E's group may have entered at S: S is named with the group's score (4 + 6 + 7 + 0), and first,
+    /// since its own descendants in the drawn graph explain 4 + 6 against E's 7. Without the coupling E stands alone.
+    /// </summary>
+    [Fact]
+    public void A_coupled_node_is_named_with_its_group_and_ranked_by_what_its_drawn_descendants_explain()
+    {
+        var g = OrleansRca.Causal.Graphs.CausalGraph.Create(["S", "C", "E", "T"], [("S", "C"), ("S", "T"), ("E", "T")]);
+        double[] surprise = [4, 6, 7, 0];
+        var coupled = new CouplingOf((0, 2));
+        Assert.Equal([(0, 17.0), (2, 17.0)], Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, coupled.Coupling, target: 3));
+        Assert.Equal([(2, 7.0)], Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, NoiseCoupling.None, target: 3));
+        // A coupled node that did not move (not in the evidence) is not implicated.
+        Assert.Equal([(2, 7.0)], Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, coupled.Coupling, target: 3));
+        // Nor is one that is not upstream of the alerting node: C is coupled to E here, and only adds its evidence.
+        var offPath = new CouplingOf((1, 2));
+        Assert.Equal([(2, 13.0)], Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, offPath.Coupling, target: 3));
+    }
+
+    /// <summary>
+    /// End to end on simulated normal data: a hidden load h drives both a service S and the caller's view E of the
+    /// balancer in front of it, which the graph does not connect (S -> C, S -> T, E -> T). In the anomalous row S
+    /// dips (3 sd, not enough to be blamed on its own), its client C fails hard (10 sd below what S predicts) and E
+    /// drops far (5 sd), so only E is blamed. E's noise moved with S's in normal operation: S comes first, E right
+    /// behind it with the same score. With E's normal noise independent of S's, E leads and S is a lesser suspect.
+    /// </summary>
+    [Fact]
+    public void A_missing_link_learned_from_normal_noise_puts_the_service_before_its_balancer()
+    {
+        var model = ModelFile.Parse("""{"nodes":[{"name":"S"},{"name":"C"},{"name":"E"},{"name":"T","role":"outcome"}],"edges":[["S","C"],["S","T"],["E","T"]]}""");
+        string NormalRows(bool shared)
+        {
+            var random = new Random(5);
+            var rows = Enumerable.Range(0, 2000).Select(_ =>
+            {
+                var h = Normal.Sample(random, 0, 1);
+                var s = h + 0.3 * Normal.Sample(random, 0, 1);
+                var c = s + 0.3 * Normal.Sample(random, 0, 1);
+                var e = 2 * (shared ? h : Normal.Sample(random, 0, 1)) + 0.5 * Normal.Sample(random, 0, 1);
+                var t = s + e + 0.3 * Normal.Sample(random, 0, 1);
+                return string.Join(",", new[] { s, c, e, t }.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+            });
+            return "S,C,E,T\n" + string.Join("\n", rows) + "\n";
+        }
+        const string anomalies = "S,C,E,T\n-3,-6,-10,-13\n";
+        var options = new LocalizeOptions { Target = "T" };
+        var coupled = Localizer.Run(LocalizationData.Parse(model, NormalRows(true), anomalies, MissingPolicy.Error), options).Rows[0];
+        Assert.Equal(["S", "E"], coupled.Ranking.Take(2).Select(r => r.Node));
+        Assert.Equal(coupled.Ranking[0].Score, coupled.Ranking[1].Score);
+        var independent = Localizer.Run(LocalizationData.Parse(model, NormalRows(false), anomalies, MissingPolicy.Error), options).Rows[0];
+        Assert.Equal(["E", "S"], independent.Ranking.Take(2).Select(r => r.Node));
+        Assert.True(independent.Ranking[0].Score > independent.Ranking[1].Score);
+    }
+
+    private static NoiseCoupling Coupling(params double[][] normalNoise) => new(normalNoise.Select(n => NoiseCoupling.Standardise(n)).ToList());
+
+    /// <summary>A coupling given by hand: these pairs coupled, every other pair independent.</summary>
+    private sealed class CouplingOf((int, int) pair)
+    {
+        // Two nodes whose noises are equal, the others independent draws: coupled exactly as asked.
+        public NoiseCoupling Coupling { get; } = Build(pair);
+
+        private static NoiseCoupling Build((int A, int B) pair)
+        {
+            var random = new Random(3);
+            var noise = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, 200).Select(_ => Normal.Sample(random, 0, 1)).ToArray()).ToArray();
+            noise[pair.B] = noise[pair.A];
+            return Coupling(noise);
+        }
+    }
 }
