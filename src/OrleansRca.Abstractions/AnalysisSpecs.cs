@@ -91,7 +91,9 @@ public sealed record MitigationSettings(
     [property: Id(1)] double Alpha,
     [property: Id(2)] double Pi,
     /// <summary><c>sd</c>, <c>unit</c> or <c>N=s,N=s</c>.</summary>
-    [property: Id(3)] string Cost);
+    [property: Id(3)] string Cost,
+    /// <summary><c>root-causes</c> or <c>controllable</c>.</summary>
+    [property: Id(4)] string ActOn);
 
 /// <summary><c>mitigation</c>: a model, the normal rows it is fitted on and the anomalous rows to mitigate.</summary>
 [GenerateSerializer, Immutable, Alias("rca.MitigationSpec")]

@@ -44,6 +44,7 @@ public sealed record MitigationRequestBody(
     [property: Description("mahalanobis (default) | pca | mixture.")] string? Detector,
     double? Alpha,
     double? Pi,
+    [property: JsonPropertyName("act-on"), Description("root-causes (default: the row's flagged, controllable nodes) | controllable (every controllable node).")] string? ActOn,
     CostInput? Cost,
     string? Missing);
 

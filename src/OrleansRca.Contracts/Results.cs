@@ -74,12 +74,13 @@ public sealed record NodeFitBody(
 public sealed record MitigationResultBody(
     string Detector,
     double Alpha,
+    [property: JsonPropertyName("act_on"), Description("root-causes or controllable: which nodes the actions could touch.")] string ActOn,
     double Threshold,
     IReadOnlyList<MitigatedRowBody> Rows);
 
 public sealed record MitigatedRowBody(
     int Row,
-    string Status,
+    [property: Description("solved, deepest, normal, no_controllable_root_cause, unreachable, not_converged or dropped.")] string Status,
     [property: JsonPropertyName("root_causes")] IReadOnlyList<string> RootCauses,
     [property: Description("The shift theta applied to each acted-on node.")] IReadOnlyDictionary<string, double> Actions,
     [property: Description("Every node's value after the actions.")] IReadOnlyDictionary<string, double?> Counterfactual,

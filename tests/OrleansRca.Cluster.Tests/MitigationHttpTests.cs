@@ -20,4 +20,33 @@ public sealed class MitigationHttpTests(ServerFixture fixture) : ServerTests(fix
             new MitigationOptions { CostScale = new Dictionary<string, double> { ["S"] = 2.0 } });
         Assert.Equal(MitigationJson.ToJson(core).ToJsonString(), document["result"]!.ToJsonString());
     }
+
+    /// <summary>
+    /// The action scope and a deep target travel through the cluster: every controllable node may act, and rows whose
+    /// alpha x threshold is out of reach go to their deepest normal point, as in the core.
+    /// </summary>
+    [Fact]
+    public async Task Acting_on_every_controllable_node_over_http_equals_the_core()
+    {
+        var scm = new LoanScm();
+        var normal = scm.Generate(1500, 0, seed: 10);
+        var anomalies = scm.Generate(0, 120, seed: 11);
+        var request = new JsonObject
+        {
+            ["model"] = LoanScm.ModelJson(),
+            ["normal"] = SyntheticData.ToCsv(normal.Data),
+            ["anomalies"] = SyntheticData.ToCsv(anomalies.Data),
+            ["act-on"] = "controllable",
+            ["alpha"] = 0.1,
+        };
+        var document = await HttpAssert.RunAsync(Http, AnalysisKinds.Mitigation, request);
+        var core = Mitigator.Run(LocalizationData.Create(LoanScm.Model(), normal.Data, anomalies.Data, MissingPolicy.Error),
+            new MitigationOptions { ActOn = ActionScope.Controllable, Alpha = 0.1 });
+        Assert.Equal(MitigationJson.ToJson(core).ToJsonString(), document["result"]!.ToJsonString());
+        Assert.Equal("controllable", (string?)document["result"]!["act_on"]);
+        Assert.Contains(document["result"]!["rows"]!.AsArray(), r => (string?)r!["status"] == "deepest");
+
+        request["act-on"] = "everything";
+        await HttpAssert.ProblemAsync(await Http.PostAsync("/v1/analyses/mitigation", Json(request)), HttpStatusCode.BadRequest, "root-causes or controllable");
+    }
 }

@@ -19,7 +19,8 @@ public sealed record UndoShiftReference(double DetectorFlip, double LabelFlip, d
 /// <param name="MeanNorm">Mean ||theta / sd|| over the rows whose label flipped (RootCLAM's convention).</param>
 /// <param name="MeanNormDetector">Mean ||theta / sd|| over the rows whose true counterfactual the detector scores normal.</param>
 /// <param name="Statuses">Rows per mitigation status.</param>
-public sealed record MitigationScore(string Dataset, string Mechanisms, int Seed, DetectorKind Detector, double Alpha, int Anomalies, int Detected,
+/// <param name="ActOn">Which nodes the actions could touch.</param>
+public sealed record MitigationScore(string Dataset, string Mechanisms, int Seed, DetectorKind Detector, double Alpha, ActionScope ActOn, int Anomalies, int Detected,
     double DetectorFlip, double LabelFlip, double MeanNorm, double MeanNormDetector, double ModelDetectorFlip, IReadOnlyDictionary<MitigationStatus, int> Statuses,
     double MillisecondsPerRow, PublishedMitigation? Published, UndoShiftReference UndoShift);
 
@@ -53,10 +54,11 @@ public static class MitigationEvaluation
     /// <summary>
     /// Evaluates every detector x alpha on one dataset. <paramref name="given"/> uses the true mechanisms where the
     /// model file can state them (Loan); otherwise every mechanism is fitted on the normal rows. <paramref name="progress"/>
-    /// hears the share of settings done after each detector x alpha.
+    /// hears the share of settings done after each detector x scope x alpha. <paramref name="scopes"/>: the root causes only by default.
     /// </summary>
     public static IReadOnlyList<MitigationScore> Run(string dataset, bool given, int normalRows, int anomalyRows, int seed,
-        IReadOnlyList<DetectorKind> detectors, IReadOnlyList<double> alphas, double pi, int? components = null, IProgress<double>? progress = null)
+        IReadOnlyList<DetectorKind> detectors, IReadOnlyList<double> alphas, double pi, int? components = null, IProgress<double>? progress = null,
+        IReadOnlyList<ActionScope>? scopes = null)
     {
         var scm = Scm(dataset);
         if (given && scm is not LoanScm) throw new InputException($"the true mechanisms of {dataset} cannot be stated in a model file (threshold rules); evaluate with fitted mechanisms");
@@ -75,11 +77,13 @@ public static class MitigationEvaluation
         var rootCauses = localized.Select(r => (IReadOnlyList<int>)r.RootCauses.Select(g.IndexOf).ToArray()).ToList();
         var cut = scm.LabelCut(normal);
         var scores = new List<MitigationScore>();
+        scopes ??= [ActionScope.RootCauses];
         foreach (var detector in detectors)
+            foreach (var scope in scopes)
             foreach (var alpha in alphas)
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components });
+                var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope });
                 var result = mitigator.Mitigate(anomalies.Data, rootCauses);
                 var elapsed = clock.Elapsed.TotalMilliseconds;
                 int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;
@@ -114,11 +118,11 @@ public static class MitigationEvaluation
                     if (scm.LabelIsNormal(scm.Label(x), cut)) { labelFlips++; norms.Add(row.Cost); }
                 }
                 var statuses = result.Rows.GroupBy(r => r.Status).ToDictionary(grp => grp.Key, grp => grp.Count());
-                scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, anomalyRows, detected,
+                scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, scope, anomalyRows, detected,
                     Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
                     Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector),
                     new UndoShiftReference(Ratio(undoDetectorFlips, detected), Ratio(undoLabelFlips, detected), undoNorms.Count == 0 ? double.NaN : undoNorms.Average())));
-                progress?.Report((double)scores.Count / (detectors.Count * alphas.Count));
+                progress?.Report((double)scores.Count / (detectors.Count * scopes.Count * alphas.Count));
             }
         return scores;
     }

@@ -5,6 +5,15 @@ using OrleansRca.Causal.RootCause;
 
 namespace OrleansRca.Causal.Mitigation;
 
+/// <summary>Which nodes actions may touch.</summary>
+public enum ActionScope
+{
+    /// <summary>The row's flagged root causes that are controllable (RootCLAM's anomaly mitigation).</summary>
+    RootCauses,
+    /// <summary>Every controllable node (algorithmic recourse on all actionable features, as RootCLAM's published runs act).</summary>
+    Controllable,
+}
+
 public sealed record MitigationOptions
 {
     public DetectorKind Detector { get; init; } = DetectorKind.Mahalanobis;
@@ -17,8 +26,19 @@ public sealed record MitigationOptions
     public double Quantile { get; init; } = AnomalyDetector.DefaultQuantile;
     /// <summary>PCA bottleneck width or mixture size; null chooses (explained variance, BIC).</summary>
     public int? Components { get; init; }
+    /// <summary>Which nodes actions may touch (default: the row's flagged, controllable root causes).</summary>
+    public ActionScope ActOn { get; init; } = ActionScope.RootCauses;
     /// <summary>Linearisation rounds for non-linear mechanisms (linear ones need one).</summary>
     public int MaxIterations { get; init; } = 50;
+
+    public static ActionScope ParseScope(string? text) => text switch
+    {
+        null or "root-causes" => ActionScope.RootCauses,
+        "controllable" => ActionScope.Controllable,
+        _ => throw new InputException($"act-on: unknown scope '{text}'; use root-causes or controllable"),
+    };
+
+    public static string ToText(ActionScope scope) => scope == ActionScope.Controllable ? "controllable" : "root-causes";
 
     public void Validate()
     {
@@ -29,19 +49,24 @@ public sealed record MitigationOptions
     }
 }
 
-/// <summary>Solved: the counterfactual meets alpha x threshold (flipped when that is at or below the threshold).</summary>
-public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreachable, NotConverged, Dropped }
+/// <summary>
+/// Solved: the counterfactual meets alpha x threshold (flipped when that is at or below the threshold). Deepest: alpha x
+/// threshold is out of reach but the threshold is not; the actions give the lowest reachable score (RootCLAM's eq. 3,
+/// max(g − alpha·tau, 0) + lambda·cost, in the limit of a small lambda). Unreachable: even the threshold is out of reach.
+/// </summary>
+public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreachable, NotConverged, Dropped, Deepest }
 
 /// <param name="RootCauses">The flagged nodes of the row.</param>
 /// <param name="Actions">Soft interventions theta per acted-on node (flagged and controllable).</param>
 /// <param name="Counterfactual">Node-indexed values of the row after the actions, every other node keeping its abducted noise.</param>
 /// <param name="Cost">||theta / s||_2.</param>
-/// <param name="LowestScore">Unreachable rows: the lowest score the acted-on nodes can reach (NaN otherwise).</param>
+/// <param name="LowestScore">Unreachable and deepest rows: the lowest score the acted-on nodes can reach (NaN otherwise).</param>
 public sealed record MitigationRow(int Row, IReadOnlyList<string> RootCauses, IReadOnlyDictionary<string, double> Actions,
     IReadOnlyList<double> Counterfactual, double ScoreBefore, double ScoreAfter, double Threshold, bool Flipped, double Cost,
     MitigationStatus Status, double LowestScore, string? Reason);
 
-public sealed record MitigationResult(string Detector, double Threshold, double Alpha, IReadOnlyList<string> Nodes, IReadOnlyList<MitigationRow> Rows);
+/// <param name="ActOn">Which nodes actions could touch (<see cref="MitigationOptions.ToText"/>).</param>
+public sealed record MitigationResult(string Detector, double Threshold, double Alpha, string ActOn, IReadOnlyList<string> Nodes, IReadOnlyList<MitigationRow> Rows);
 
 /// <summary>
 /// Anomaly mitigation (RootCLAM eq. 1-2): per anomalous row, the actions theta on its flagged, controllable
@@ -156,7 +181,7 @@ public sealed class Mitigator
             for (var v = 0; v < n; v++) row[v] = data[v][r];
             before[r] = Detector.Score(row);
             flagged[r] = rootCauses[r].OrderBy(v => g.TopologicalRank[v]).ToArray();
-            acted[r] = flagged[r].Where(v => Model.Nodes[v].Controllable).ToArray();
+            acted[r] = Acted(flagged[r]);
             if (before[r] <= threshold) status[r] = MitigationStatus.Normal;
             else if (acted[r].Length == 0) status[r] = MitigationStatus.NoControllableRootCause;
         }
@@ -186,7 +211,9 @@ public sealed class Mitigator
                     if (feasible && cost < bestCost[r]) (bestCost[r], best[r]) = (cost, (double[])theta[r].Clone());
                     var settled = _linear || lastStep[r] <= 1e-9 * (1 + Norm(theta[r]));
                     if (feasible && settled) status[r] = MitigationStatus.Solved;
-                    else if (settled && unreachable[r]) status[r] = MitigationStatus.Unreachable;
+                    // Out of reach: the linearised solve went to the lowest reachable score, which may still be normal.
+                    else if (settled && unreachable[r])
+                        status[r] = lowest[r] <= threshold * threshold ? MitigationStatus.Deepest : MitigationStatus.Unreachable;
                     else if (iteration == Options.MaxIterations)
                         status[r] = best[r] is null ? MitigationStatus.NotConverged : MitigationStatus.Solved;
                 }
@@ -232,7 +259,7 @@ public sealed class Mitigator
 
         // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
         var final = Enumerable.Range(0, rows).Select(r => status[r] == MitigationStatus.Solved && best[r] is { } b0 ? b0
-            : status[r] == MitigationStatus.Solved ? theta[r] : new double[acted[r].Length]).ToArray();
+            : status[r] is MitigationStatus.Solved or MitigationStatus.Deepest ? theta[r] : new double[acted[r].Length]).ToArray();
         var counterfactual = Counterfactuals(noise, acted, final, null, 0);
         var results = new MitigationRow[rows];
         for (var r = 0; r < rows; r++)
@@ -240,15 +267,16 @@ public sealed class Mitigator
             for (var v = 0; v < n; v++) row[v] = counterfactual[v][r];
             var after = Detector.Score(row);
             var actions = new Dictionary<string, double>();
-            if (status[r] == MitigationStatus.Solved)
+            var acting = status[r] is MitigationStatus.Solved or MitigationStatus.Deepest;
+            if (acting)
                 for (var j = 0; j < acted[r].Length; j++) actions[g.Names[acted[r][j]]] = final[r][j];
-            var flipped = status[r] == MitigationStatus.Solved && after <= threshold;
-            var lowestScore = status[r] == MitigationStatus.Unreachable ? Math.Sqrt(Math.Max(0, lowest[r])) : double.NaN;
+            var flipped = acting && after <= threshold;
+            var lowestScore = status[r] is MitigationStatus.Unreachable or MitigationStatus.Deepest ? Math.Sqrt(Math.Max(0, lowest[r])) : double.NaN;
             var causes = flagged[r].Select(v => g.Names[v]).ToArray();
             results[r] = new MitigationRow(r, causes, actions, (double[])row.Clone(), before[r], after, threshold, flipped,
                 Cost(acted[r], final[r]), status[r]!.Value, lowestScore, Reason(status[r]!.Value, flipped, causes, lowestScore));
         }
-        return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, g.Names, results);
+        return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, MitigationOptions.ToText(Options.ActOn), g.Names, results);
     }
 
     /// <summary>Exact-penalty weights tried in turn: above the constraint's multiplier the penalty's minimum is the constrained one.</summary>
@@ -317,18 +345,27 @@ public sealed class Mitigator
         }
     }
 
-    /// <summary>Why a row was not (or not fully) flipped; null when it was. One wording for the core and the cluster.</summary>
+    /// <summary>The nodes actions may touch in a row with these flagged nodes (topological order kept).</summary>
+    private int[] Acted(IEnumerable<int> flagged) =>
+        (Options.ActOn == ActionScope.Controllable ? Model.Graph.TopologicalOrder : flagged).Where(v => Model.Nodes[v].Controllable).ToArray();
+
+    /// <summary>Why a row was not (or not fully) flipped, or how; null when it was flipped as asked. One wording for the core and the cluster.</summary>
     public string? Reason(MitigationStatus status, bool flipped, IReadOnlyList<string> rootCauses, double lowestScore)
     {
-        var acted = rootCauses.Where(n => Model.Nodes[Model.Graph.IndexOf(n)].Controllable).ToList();
+        var g = Model.Graph;
+        var acted = Acted(rootCauses.Select(g.IndexOf).OrderBy(v => g.TopologicalRank[v])).Select(v => g.Names[v]).ToList();
         var target = Options.Alpha * Detector.Threshold;
         return status switch
         {
             MitigationStatus.Normal => "the detector already scores the row normal",
-            MitigationStatus.NoControllableRootCause => rootCauses.Count == 0
-                ? "no root cause was flagged"
-                : $"no flagged node is controllable (flagged: {string.Join(", ", rootCauses)})",
+            MitigationStatus.NoControllableRootCause => Options.ActOn == ActionScope.Controllable
+                ? "no node of the model is controllable"
+                : rootCauses.Count == 0
+                    ? "no root cause was flagged"
+                    : $"no flagged node is controllable (flagged: {string.Join(", ", rootCauses)})",
             MitigationStatus.Unreachable => $"acting on {string.Join(", ", acted)} cannot bring the score below {target:G6} (lowest reachable {lowestScore:G6})",
+            MitigationStatus.Deepest => $"acting on {string.Join(", ", acted)} cannot bring the score to alpha x threshold ({target:G6}); "
+                + (flipped ? $"the actions give the lowest reachable score, {lowestScore:G6}, which is normal" : $"the lowest reachable score, {lowestScore:G6}, was not met by the propagated counterfactual"),
             MitigationStatus.NotConverged => $"no action met the target in {Options.MaxIterations} linearisation rounds",
             MitigationStatus.Dropped => "the row has a gap and --missing drop left it out",
             _ => flipped ? null : $"alpha {Options.Alpha} puts the target above the threshold",
@@ -398,6 +435,7 @@ public sealed class MitigationPlan(LocalizationData data, Mitigator mitigator, I
             rows.Add(new MitigationRow(dropped, [], new Dictionary<string, double>(), [], double.NaN, double.NaN, Mitigator.Detector.Threshold, false, 0,
                 MitigationStatus.Dropped, double.NaN, Mitigator.Reason(MitigationStatus.Dropped, false, [], double.NaN)));
         return new MitigationResult(AnomalyDetector.ToText(Mitigator.Detector.Kind), Mitigator.Detector.Threshold, Mitigator.Options.Alpha,
+            MitigationOptions.ToText(Mitigator.Options.ActOn),
             Mitigator.Model.Graph.Names, rows.OrderBy(r => r.Row).ToList());
     }
 

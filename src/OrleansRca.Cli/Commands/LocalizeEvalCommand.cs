@@ -38,12 +38,13 @@ public static class LocalizeEvalCommand
         var pi = new Option<double?>("--pi") { Description = "Noise-CDF threshold (default 0.125)." };
         var mitigate = new Option<string?>("--mitigate") { Description = "With --rootclam: also RootCLAM's mitigation protocol (table 4) for these detectors, e.g. mahalanobis,pca,mixture." };
         var alphas = new Option<string?>("--alphas") { Description = "Mitigation: comma-separated alphas (default 1)." };
+        var actOn = new Option<string?>("--act-on") { Description = "Mitigation: comma-separated action scopes, root-causes (default) and/or controllable (every controllable node)." };
         var components = new Option<int?>("--components") { Description = "Mitigation: PCA bottleneck width or mixture size (default: by explained variance / BIC)." };
         var shapley = new Option<bool>("--shapley") { Description = "Also rank by Shapley attribution on PetShop and the microservice example (slower)." };
         var format = CommonOptions.Format();
         var command = new Command("localize-eval", "Root-cause localization against the papers' protocols: RootCLAM Loan/Adult, PetShop, DoWhy's microservice example.")
         {
-            petshop, microservice, rootclam, seeds, missing, pi, shapley, mitigate, alphas, components, format,
+            petshop, microservice, rootclam, seeds, missing, pi, shapley, mitigate, alphas, actOn, components, format,
         };
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
@@ -61,6 +62,7 @@ public static class LocalizeEvalCommand
             CommonOptions.OnlyWith(parse, mitigate, clam.Length > 0, "--rootclam (the mitigation protocol runs on RootCLAM's data sets)");
             CommonOptions.OnlyWith(parse, alphas, parse.GetValue(mitigate) is not null, "--mitigate");
             CommonOptions.OnlyWith(parse, components, parse.GetValue(mitigate) is not null, "--mitigate");
+            CommonOptions.OnlyWith(parse, actOn, parse.GetValue(mitigate) is not null, "--mitigate");
             CommonOptions.OnlyWith(parse, missing, petshops.Length > 0, "--petshop (the other data sets have no gaps)");
             CommonOptions.OnlyWith(parse, shapley, petshops.Length > 0 || micro is not null, "--petshop or --microservice");
             if (parse.GetValue(components) is { } width && width is < 1 or > 1000)
@@ -73,6 +75,7 @@ public static class LocalizeEvalCommand
             var kinds = parse.GetValue(mitigate) is { } detectorList ? Split(detectorList).Select(Causal.Mitigation.AnomalyDetector.ParseKind).ToList() : null;
             var alphaValues = Split(parse.GetValue(alphas) ?? "1").Select(a =>
                 double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new InputException($"alpha '{a}' is not a positive number")).ToList();
+            var scopes = Split(parse.GetValue(actOn) ?? "root-causes").Select(Causal.Mitigation.MitigationOptions.ParseScope).Distinct().ToList();
             var policy = MissingValues.Parse(parse.GetValue(missing) ?? "mean", "--missing");
             foreach (var folder in petshops)
                 if (!Directory.Exists(folder)) throw new InputException($"PetShop folder '{folder}' does not exist");
@@ -144,7 +147,7 @@ public static class LocalizeEvalCommand
                                 for (var seed = 0; seed < seedCount; seed++)
                                 {
                                     scores.AddRange(Causal.Mitigation.MitigationEvaluation.Run(name, given, Causal.Mitigation.MitigationEvaluation.ProtocolNormalRows,
-                                        Causal.Mitigation.MitigationEvaluation.ProtocolAnomalies, seed, kinds, alphaValues, piValue, parse.GetValue(components), step.Current));
+                                        Causal.Mitigation.MitigationEvaluation.ProtocolAnomalies, seed, kinds, alphaValues, piValue, parse.GetValue(components), step.Current, scopes));
                                     step.Done();
                                 }
                         output.Add(() => MitigationEvalOutput.WriteTable(console, scores));

@@ -12,7 +12,7 @@ public static class MitigateCommand
     public static void WriteTable(IAnsiConsole console, JsonObject result)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"Mitigation ({result["detector"]} detector, threshold {TableCells.Number(result["threshold"])}, alpha {TableCells.Number(result["alpha"])})");
+            .Title($"Mitigation ({result["detector"]}, threshold {TableCells.Number(result["threshold"])}, alpha {TableCells.Number(result["alpha"])}, on {((string?)result["act_on"] == "controllable" ? "every controllable node" : "root causes")})");
         foreach (var c in new[] { "row", "status", "root causes", "actions (theta)", "score before", "score after", "flipped", "cost" }) table.AddColumn(c);
         foreach (var row in result["rows"]!.AsArray().Select(r => r!.AsObject()))
         {
@@ -33,7 +33,8 @@ public sealed class MitigateOptionSet : RequestOptionSet
     private readonly Option<double?> _alpha = new("--alpha") { Description = "The counterfactual must score at or below alpha x threshold; > 0 (default 1)." };
     private readonly Option<double?> _pi = new("--pi") { Description = "Root causes: nodes whose noise CDF is below pi or above 1 - pi, in (0, 0.5) (default 0.125)." };
     private readonly Option<string?> _missing = CommonOptions.Missing();
+    private readonly Option<string?> _actOn = new("--act-on") { Description = "Nodes the actions may touch: root-causes (default: the row's flagged, controllable nodes) or controllable (every controllable node, as algorithmic recourse)." };
     private readonly Option<string?> _cost = new("--cost") { Description = "Cost scales s of ||theta / s||: sd (default: each node's normal standard deviation), unit, or N=s,N=s (others sd)." };
 
-    protected override IReadOnlyList<Option> Options => [_detector, _alpha, _pi, _missing, _cost];
+    protected override IReadOnlyList<Option> Options => [_detector, _alpha, _pi, _actOn, _missing, _cost];
 }

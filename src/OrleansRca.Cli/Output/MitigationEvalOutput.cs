@@ -16,6 +16,7 @@ public static class MitigationEvalOutput
             ["seed"] = s.Seed,
             ["detector"] = AnomalyDetector.ToText(s.Detector),
             ["alpha"] = s.Alpha,
+            ["act_on"] = MitigationOptions.ToText(s.ActOn),
             ["anomalies"] = s.Anomalies,
             ["detected"] = s.Detected,
             ["detector_flip"] = JsonNumbers.Finite(s.DetectorFlip),
@@ -38,12 +39,12 @@ public static class MitigationEvalOutput
     public static void WriteTable(IAnsiConsole console, IReadOnlyList<MitigationScore> scores)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("Anomaly mitigation, RootCLAM protocol (ours | RootCLAM table 4)");
-        foreach (var c in new[] { "dataset", "mechanisms", "seed", "detector", "alpha", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses", "shift undone: Ŷ, Y flip, norm" })
+        foreach (var c in new[] { "dataset", "mechanisms", "seed", "detector", "alpha", "act on", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses", "shift undone: Ŷ, Y flip, norm" })
             table.AddColumn(c);
         foreach (var s in scores)
         {
             var p = s.Published;
-            table.AddRow(s.Dataset, s.Mechanisms, s.Seed.ToString(CultureInfo.InvariantCulture), $"{AnomalyDetector.ToText(s.Detector)} | {p?.Detector}", F(s.Alpha), $"{s.Detected}/{s.Anomalies}",
+            table.AddRow(s.Dataset, s.Mechanisms, s.Seed.ToString(CultureInfo.InvariantCulture), $"{AnomalyDetector.ToText(s.Detector)} | {p?.Detector}", F(s.Alpha), MitigationOptions.ToText(s.ActOn), $"{s.Detected}/{s.Anomalies}",
                 $"{F(s.DetectorFlip)} | {F(p?.DetectorFlip)}", $"{F(s.LabelFlip)} | {F(p?.LabelFlip)}", $"{F(s.MeanNorm)} | {F(p?.ActionNorm)}", F(s.MeanNormDetector),
                 s.MillisecondsPerRow.ToString("F3", CultureInfo.InvariantCulture),
                 string.Join(", ", s.Statuses.Select(kv => $"{MitigationJson.StatusText(kv.Key)} {kv.Value}")),

@@ -87,7 +87,8 @@ public static class AnalysisRequests
                 var defaults = new Causal.Mitigation.MitigationOptions();
                 return new MitigationSpec(ModelRecords.From(model), normal, anomalies, new MitigationSettings(
                     RequestJson.OptionalString(body, "detector") ?? "mahalanobis", RequestJson.OptionalNumber(body, "alpha") ?? defaults.Alpha,
-                    RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi, cost));
+                    RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi, cost,
+                    Causal.Mitigation.MitigationOptions.ToText(Causal.Mitigation.MitigationOptions.ParseScope(RequestJson.OptionalString(body, "act-on")))));
             }
             case AnalysisKinds.Localization:
             {
@@ -215,6 +216,7 @@ public static class AnalysisRequests
         var options = MitigationRequest.ParseOptions(new JsonObject
         {
             ["detector"] = spec.Settings.Detector, ["alpha"] = spec.Settings.Alpha, ["pi"] = spec.Settings.Pi, ["cost"] = spec.Settings.Cost,
+            ["act-on"] = spec.Settings.ActOn,
         }, model);
         return (NormalAndAnomalies(model, spec.Normal, normal, spec.Anomalies, anomalies), options);
     }

@@ -5,8 +5,8 @@ namespace OrleansRca.Wire.Requests;
 
 /// <summary>
 /// A mitigation as the HTTP body and the cluster carry it: <c>model</c> (object), <c>normal</c> and <c>anomalies</c>
-/// (CSV text), and the <c>mitigate</c> verb's options by long name: <c>detector</c> (mahalanobis|pca), <c>alpha</c>,
-/// <c>pi</c>, <c>missing</c>, <c>cost</c> ("sd", "unit", or an object / "N=s,N=s" text of per-node cost scales, the
+/// (CSV text), and the <c>mitigate</c> verb's options by long name: <c>detector</c> (mahalanobis|pca|mixture), <c>alpha</c>,
+/// <c>pi</c>, <c>act-on</c> (root-causes|controllable), <c>missing</c>, <c>cost</c> ("sd", "unit", or an object / "N=s,N=s" text of per-node cost scales, the
 /// other nodes keeping their standard deviation).
 /// </summary>
 public sealed record MitigationRequest(LocalizationData Data, MitigationOptions Options)
@@ -26,6 +26,7 @@ public sealed record MitigationRequest(LocalizationData Data, MitigationOptions 
             Detector = AnomalyDetector.ParseKind(RequestJson.OptionalString(body, "detector")),
             Alpha = RequestJson.OptionalNumber(body, "alpha") ?? defaults.Alpha,
             Pi = RequestJson.OptionalNumber(body, "pi") ?? defaults.Pi,
+            ActOn = MitigationOptions.ParseScope(RequestJson.OptionalString(body, "act-on")),
             CostScale = ParseCost(body["cost"], model),
         };
         options.Validate();

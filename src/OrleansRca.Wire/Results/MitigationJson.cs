@@ -17,6 +17,7 @@ public static class MitigationJson
         MitigationStatus.NoControllableRootCause => "no_controllable_root_cause",
         MitigationStatus.Unreachable => "unreachable",
         MitigationStatus.NotConverged => "not_converged",
+        MitigationStatus.Deepest => "deepest",
         _ => "dropped",
     };
 
@@ -48,6 +49,7 @@ public static class MitigationJson
         {
             ["detector"] = result.Detector,
             ["alpha"] = result.Alpha,
+            ["act_on"] = result.ActOn,
             ["threshold"] = result.Threshold,
             ["rows"] = rows,
         };

@@ -91,6 +91,7 @@ public sealed class MitigationTests
     [InlineData(DetectorKind.Mahalanobis, 1.0)]
     [InlineData(DetectorKind.Pca, 1.0)]
     [InlineData(DetectorKind.Mahalanobis, 0.5)]
+    [InlineData(DetectorKind.Mahalanobis, 0.05)]
     public void LinearCaseEqualsTheAnalyticMinimum(DetectorKind kind, double alpha)
     {
         var (model, normal, anomalies) = Chain();
@@ -101,6 +102,7 @@ public sealed class MitigationTests
         var target = alpha * d.Threshold;
         // Acting on b moves (a, b, c) by theta (0, 1, 0.8): a scalar quadratic in theta, solved by hand.
         var beta = V([0, 1, 0.8]);
+        var deepRows = 0;
         foreach (var row in result.Rows.Where(r => r.ScoreBefore > d.Threshold))
         {
             var part = d.Parts[0];
@@ -108,8 +110,21 @@ public sealed class MitigationTests
             double h = beta * (part.Form * beta), g = beta * (part.Form * x), c0 = x * (part.Form * x) - target * target;
             if (g * g - h * c0 < 0)
             {
-                Assert.Equal(MitigationStatus.Unreachable, row.Status);
-                Assert.False(row.Flipped);
+                // alpha x threshold out of reach: the lowest reachable score at theta = -g / h, taken when it is normal.
+                var deepest = -g / h;
+                var lowest = c0 + target * target - g * g / h;
+                if (lowest > d.Threshold * d.Threshold)
+                {
+                    Assert.Equal(MitigationStatus.Unreachable, row.Status);
+                    Assert.False(row.Flipped);
+                    Assert.Empty(row.Actions);
+                    continue;
+                }
+                Assert.Equal(MitigationStatus.Deepest, row.Status);
+                Assert.Equal(deepest, row.Actions["b"], 8);
+                Assert.Equal(Math.Sqrt(lowest), row.ScoreAfter, 8);
+                Assert.True(row.Flipped);
+                deepRows++;
                 continue;
             }
             var disc = Math.Sqrt(g * g - h * c0);
@@ -121,6 +136,47 @@ public sealed class MitigationTests
             Assert.True(row.ScoreAfter <= target);
             Assert.Equal(alpha <= 1, row.Flipped);
         }
+        // At alpha >= 1 a target out of reach leaves the threshold out of reach too; at 0.05 b alone cannot get there, but can flip.
+        if (alpha >= 1) Assert.Equal(0, deepRows);
+        if (alpha == 0.05) Assert.True(deepRows > 0, "no row went to its deepest point");
+    }
+
+    /// <summary>
+    /// --act-on controllable: actions may touch every controllable node, flagged or not, never a locked one. The chain's
+    /// b is pushed (the only root cause); with a locked, the actions are on b and c, the counterfactual is the chain
+    /// re-simulated by hand with the same noise, and the cost never exceeds acting on b alone (a superset of choices).
+    /// </summary>
+    [Fact]
+    public void ActingOnEveryControllableNodeTouchesUnflaggedNodesButNeverLockedOnes()
+    {
+        var (model, normal, anomalies) = Chain();
+        var locked = new CausalModel(model.Name, model.Graph, model.Nodes.Select(n => n with { Controllable = n.Name != "a" }).ToList(), model.Mechanisms);
+        var fitted = RootCauseModel.Fit(locked, normal);
+        var causes = Enumerable.Repeat<IReadOnlyList<int>>([1], anomalies.Rows).ToList();
+        var wide = Mitigator.Train(fitted, normal, new MitigationOptions { ActOn = ActionScope.Controllable }).Mitigate(anomalies, causes);
+        var narrow = Mitigator.Train(fitted, normal, new MitigationOptions()).Mitigate(anomalies, causes);
+        Assert.Equal("controllable", wide.ActOn);
+        var detected = 0;
+        for (var r = 0; r < anomalies.Rows; r++)
+        {
+            var row = wide.Rows[r];
+            if (row.Status == MitigationStatus.Normal) continue;
+            detected++;
+            Assert.Equal(MitigationStatus.Solved, row.Status);
+            Assert.Equal(["b", "c"], row.Actions.Keys.Order());
+            var (ua, ub, uc) = (anomalies["a"][r], anomalies["b"][r] - 0.5 - 1.5 * anomalies["a"][r], anomalies["c"][r] + 1 - 0.8 * anomalies["b"][r]);
+            var b = 0.5 + 1.5 * ua + ub + row.Actions["b"];
+            var c = -1 + 0.8 * b + uc + row.Actions["c"];
+            Assert.Equal(ua, row.Counterfactual[0], 9);
+            Assert.Equal(b, row.Counterfactual[1], 9);
+            Assert.Equal(c, row.Counterfactual[2], 9);
+            Assert.True(row.Flipped);
+            Assert.True(row.Cost <= narrow.Rows[r].Cost + 1e-9, $"row {r}: {row.Cost} > {narrow.Rows[r].Cost}");
+        }
+        Assert.True(detected > 10, $"{detected} detected rows");
+        var error = Assert.Throws<InputException>(() => MitigationOptions.ParseScope("everything")).Message;
+        Assert.Contains("'everything'", error);
+        Assert.Contains("root-causes or controllable", error);
     }
 
     [Fact]
