@@ -106,10 +106,10 @@ public static class Localizer
     /// <para>
     /// Where the graph misses a link (<paramref name="coupling"/>: noises that moved together in normal
     /// operation, between nodes no directed path relates), a push on v also moves the anomalous nodes coupled to
-    /// it, and their descendants. The link has
-    /// no arrow, so the push may have entered at any node of that group: each member upstream of
-    /// <paramref name="target"/> is named with the group's score, and among them the one whose own descendants
-    /// in the drawn graph explain most comes first (the graph is knowledge; a coupling only a correlation).
+    /// it, and their descendants. The link has no arrow, so the push may have entered at any node of that group:
+    /// each member upstream of <paramref name="target"/> is named with the group's score, and among them the one
+    /// whose own descendants in the drawn graph explain most comes first (the graph is knowledge; a coupling only
+    /// a correlation).
     /// </para>
     /// </summary>
     /// <param name="blamed">The hypotheses: nodes surprising enough to be blamed.</param>
