@@ -53,7 +53,10 @@ public sealed record LocalizedRowBody(
     [property: JsonPropertyName("target_tail")] double? TargetTail,
     AttributionBody? Attribution);
 
-public sealed record RankedNodeBody(string Node, double? Score);
+public sealed record RankedNodeBody(
+    string Node,
+    double? Score,
+    [property: JsonPropertyName("moved_with"), Description("Nodes whose normal noise moved with this one's and whose anomaly the score counts (a link the graph lacks); absent when none.")] IReadOnlyList<string>? MovedWith);
 
 public sealed record AttributionBody(
     [property: JsonPropertyName("outlier_score")] double? OutlierScore,

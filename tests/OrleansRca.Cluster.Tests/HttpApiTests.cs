@@ -62,7 +62,9 @@ public sealed class HttpApiTests(ServerFixture fixture) : ServerTests(fixture)
         var document = await HttpAssert.RunAsync(Http, AnalysisKinds.Localization, request);
 
         Assert.Equal(core.ToJsonString(), document["result"]!.ToJsonString());
-        Assert.Equal("PetSearch_AWS::ECS::Fargate", (string?)document["result"]!["rows"]![2]!["ranking"]![0]!["node"]);
+        var first = document["result"]!["rows"]![2]!["ranking"]![0]!;
+        Assert.Equal("PetSearch_AWS::ECS::Fargate", (string?)first["node"]);
+        Assert.Equal("servi-searc.us-west-2.elb.amazonaws.com_remote", (string?)first["moved_with"]![0]);
     }
 
     [Fact]

@@ -57,7 +57,15 @@ public sealed record LocalizeOptions
     }
 }
 
-public sealed record RankedNode(string Node, double Score);
+/// <param name="MovedWith">Nodes whose normal noise moved with this one's (<see cref="NoiseCoupling"/>) and whose anomaly its score
+/// counts: the push may have entered at any of them. Empty when the graph alone explains the score.</param>
+public sealed record RankedNode(string Node, double Score, IReadOnlyList<string> MovedWith)
+{
+    public RankedNode(string node, double score) : this(node, score, []) { }
+}
+
+/// <summary>One hypothesis of <see cref="Localizer.SingleCauseRanking"/>: a node, the surprise it explains, and the coupled nodes counted with it.</summary>
+public sealed record RankedCause(int Node, double Score, IReadOnlyList<int> MovedWith);
 
 /// <summary>Per-row statuses.</summary>
 public static class RowStatus
@@ -115,11 +123,11 @@ public static class Localizer
     /// <param name="blamed">The hypotheses: nodes surprising enough to be blamed.</param>
     /// <param name="evidence">The anomalous nodes a hypothesis can explain (a superset of <paramref name="blamed"/>).</param>
     /// <param name="target">The alerting node (-1: none): coupled members not upstream of it are not named.</param>
-    public static IReadOnlyList<(int Node, double Score)> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<int> evidence,
+    public static IReadOnlyList<RankedCause> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<int> evidence,
         IReadOnlyList<double> surprise, NoiseCoupling? coupling = null, int target = -1)
     {
         var upstream = target >= 0 ? g.Ancestors([target]) : null;
-        var best = new Dictionary<int, (double Score, double Drawn, double Own)>();
+        var best = new Dictionary<int, ((double Score, double Drawn, double Own) Key, List<int> Group)>();
         foreach (var v in blamed)
         {
             // A coupling stands for a link the graph lacks: nodes it already relates by a path are not asked about.
@@ -131,11 +139,11 @@ public static class Localizer
             {
                 var own = group.Count == 1 ? down : g.Descendants([u]);
                 var entry = (score, evidence.Where(w => own[w]).Sum(w => surprise[w]), surprise[u]);
-                if (!best.TryGetValue(u, out var seen) || entry.CompareTo(seen) > 0) best[u] = entry;
+                if (!best.TryGetValue(u, out var seen) || entry.CompareTo(seen.Key) > 0) best[u] = (entry, group);
             }
         }
-        return best.OrderByDescending(x => x.Value.Score).ThenByDescending(x => x.Value.Drawn).ThenByDescending(x => x.Value.Own).ThenBy(x => x.Key)
-            .Select(x => (x.Key, x.Value.Score)).ToList();
+        return best.OrderByDescending(x => x.Value.Key.Score).ThenByDescending(x => x.Value.Key.Drawn).ThenByDescending(x => x.Value.Key.Own).ThenBy(x => x.Key)
+            .Select(x => new RankedCause(x.Key, x.Value.Key.Score, x.Value.Group.Where(w => w != x.Key).ToList())).ToList();
     }
 
     /// <summary>Nodes with a directed path to or from <paramref name="v"/> (v included).</summary>
@@ -297,7 +305,7 @@ public static class Localizer
             && surprise[v] > -Math.Log(Math.Min(level, 1.0 / nodeScores[v].NormalCount))).ToList();
         // Evidence: every node anomalous at pi (the localization's own flag), upstream of the target or not.
         var single = SingleCauseRanking(g, candidates, flagged.Union(candidates).ToList(), surprise, coupling, target);
-        var blamed = single.Select(x => new RankedNode(g.Names[x.Node], x.Score)).ToList();
+        var blamed = single.Select(x => new RankedNode(g.Names[x.Node], x.Score, x.MovedWith.Select(w => g.Names[w]).ToList())).ToList();
         if (blamed.Count > 0)
             blamed.AddRange(LesserSuspects(g, upstream, flagged, single.Select(x => x.Node).ToHashSet(), surprise));
         return new LocalizedRow(rowIndex, blamed.Count > 0 ? RowStatus.Ok : RowStatus.NoCandidate, rootCauses, scores, surpriseByName, blamed,

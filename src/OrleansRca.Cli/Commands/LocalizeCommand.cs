@@ -15,7 +15,7 @@ public static class LocalizeCommand
     {
         var target = result["target"]?.GetValue<string>();
         var table = new Table().Border(TableBorder.Rounded)
-            .Title(target is null ? $"Root causes (noise CDF outside [[pi, 1 − pi]], pi = {result["pi"]})" : $"Causes of the anomaly of {Markup.Escape(target)}");
+            .Title(target is null ? $"Root causes (noise CDF outside [[pi, 1 − pi]], pi = {result["pi"]})" : $"Causes of the anomaly of {Markup.Escape(target)} (+ marks nodes that moved with the one above)");
         table.AddColumn(new TableColumn("row").RightAligned());
         table.AddColumn("status");
         table.AddColumn("root causes (flagged at pi)");
@@ -24,7 +24,8 @@ public static class LocalizeCommand
         {
             var causes = TableCells.Lines(row["root_causes"]!);
             var ranking = string.Join("\n", row["ranking"]!.AsArray().Take(5).Select(x =>
-                $"{x!["node"]!.GetValue<string>()} ({(x["score"] is { } s ? TableCells.Number(s) : "inf")})"));
+                $"{x!["node"]!.GetValue<string>()} ({(x["score"] is { } s ? TableCells.Number(s) : "inf")})"
+                + (x["moved_with"] is JsonArray with ? string.Concat(with.Select(w => $"\n+ {w!.GetValue<string>()}")) : "")));
             table.AddRow(row["row"]!.ToString(), row["status"]!.GetValue<string>(), Markup.Escape(causes), Markup.Escape(ranking));
         }
         FittedTable.Write(console, table);

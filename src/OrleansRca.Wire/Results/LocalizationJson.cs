@@ -8,6 +8,14 @@ namespace OrleansRca.Wire.Results;
 /// </summary>
 public static class LocalizationJson
 {
+    /// <summary>A ranking entry: node and score, and the nodes it moved with when a noise coupling counted them.</summary>
+    private static JsonNode Ranked(RankedNode x)
+    {
+        var entry = new JsonObject { ["node"] = x.Node, ["score"] = JsonNumbers.Finite(x.Score) };
+        if (x.MovedWith.Count > 0) entry["moved_with"] = new JsonArray(x.MovedWith.Select(n => (JsonNode)n).ToArray());
+        return entry;
+    }
+
     public static JsonObject ToJson(LocalizationResult result)
     {
         var rows = new JsonArray();
@@ -19,7 +27,7 @@ public static class LocalizationJson
                 ["status"] = r.Status,
                 ["root_causes"] = new JsonArray(r.RootCauses.Select(n => (JsonNode)n).ToArray()),
                 ["scores"] = Map(r.Scores),
-                ["ranking"] = new JsonArray(r.Ranking.Select(x => (JsonNode)new JsonObject { ["node"] = x.Node, ["score"] = JsonNumbers.Finite(x.Score) }).ToArray()),
+                ["ranking"] = new JsonArray(r.Ranking.Select(Ranked).ToArray()),
                 ["surprise"] = Map(r.Surprise),
             };
             if (r.Unobserved.Count > 0) row["unobserved"] = new JsonArray(r.Unobserved.Select(n => (JsonNode)n).ToArray());

@@ -214,10 +214,10 @@ public sealed class LocalizationTests
     {
         var g = OrleansRca.Causal.Graphs.CausalGraph.Create(["A", "B", "C", "T"], [("A", "T"), ("A", "C"), ("B", "T")]);
         double[] surprise = [4, 7, 5, 0];
-        var ranked = Localizer.SingleCauseRanking(g, [0, 1], [0, 1, 2], surprise);
+        var ranked = Pairs(Localizer.SingleCauseRanking(g, [0, 1], [0, 1, 2], surprise));
         Assert.Equal([(0, 9.0), (1, 7.0)], ranked);
         // Without C's evidence, B's larger surprise comes first.
-        Assert.Equal([(1, 7.0), (0, 4.0)], Localizer.SingleCauseRanking(g, [0, 1], [0, 1], surprise));
+        Assert.Equal([(1, 7.0), (0, 4.0)], Pairs(Localizer.SingleCauseRanking(g, [0, 1], [0, 1], surprise)));
     }
 
     /// <summary>
@@ -255,13 +255,15 @@ public sealed class LocalizationTests
         var g = OrleansRca.Causal.Graphs.CausalGraph.Create(["S", "C", "E", "T"], [("S", "C"), ("S", "T"), ("E", "T")]);
         double[] surprise = [4, 6, 7, 0];
         var coupled = new CouplingOf((0, 2));
-        Assert.Equal([(0, 17.0), (2, 17.0)], Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, coupled.Coupling, target: 3));
-        Assert.Equal([(2, 7.0)], Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, NoiseCoupling.None, target: 3));
+        var named = Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, coupled.Coupling, target: 3);
+        Assert.Equal([(0, 17.0), (2, 17.0)], Pairs(named));
+        Assert.Equal([[2], [0]], named.Select(x => x.MovedWith));
+        Assert.Equal([(2, 7.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, NoiseCoupling.None, target: 3)));
         // A coupled node that did not move (not in the evidence) is not implicated.
-        Assert.Equal([(2, 7.0)], Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, coupled.Coupling, target: 3));
+        Assert.Equal([(2, 7.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, coupled.Coupling, target: 3)));
         // Nor is one that is not upstream of the alerting node: C is coupled to E here, and only adds its evidence.
         var offPath = new CouplingOf((1, 2));
-        Assert.Equal([(2, 13.0)], Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, offPath.Coupling, target: 3));
+        Assert.Equal([(2, 13.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, offPath.Coupling, target: 3)));
     }
 
     /// <summary>
@@ -294,10 +296,14 @@ public sealed class LocalizationTests
         var coupled = Localizer.Run(LocalizationData.Parse(model, NormalRows(true), anomalies, MissingPolicy.Error), options).Rows[0];
         Assert.Equal(["S", "E"], coupled.Ranking.Take(2).Select(r => r.Node));
         Assert.Equal(coupled.Ranking[0].Score, coupled.Ranking[1].Score);
+        Assert.Equal(["E"], coupled.Ranking[0].MovedWith);
         var independent = Localizer.Run(LocalizationData.Parse(model, NormalRows(false), anomalies, MissingPolicy.Error), options).Rows[0];
         Assert.Equal(["E", "S"], independent.Ranking.Take(2).Select(r => r.Node));
+        Assert.All(independent.Ranking, r => Assert.Empty(r.MovedWith));
         Assert.True(independent.Ranking[0].Score > independent.Ranking[1].Score);
     }
+
+    private static List<(int, double)> Pairs(IEnumerable<RankedCause> ranked) => ranked.Select(x => (x.Node, x.Score)).ToList();
 
     private static NoiseCoupling Coupling(params double[][] normalNoise) => new(normalNoise.Select(n => NoiseCoupling.Standardise(n)).ToList());
 
