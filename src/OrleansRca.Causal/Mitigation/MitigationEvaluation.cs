@@ -78,52 +78,50 @@ public static class MitigationEvaluation
         var cut = scm.LabelCut(normal);
         var scores = new List<MitigationScore>();
         scopes ??= [ActionScope.RootCauses];
-        foreach (var detector in detectors)
-            foreach (var scope in scopes)
-            foreach (var alpha in alphas)
+        foreach (var (detector, scope, alpha) in from d in detectors from s in scopes from a in alphas select (d, s, a))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope });
+            var result = mitigator.Mitigate(anomalies.Data, rootCauses);
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;
+            var norms = new List<double>();
+            var detectorNorms = new List<double>();
+            int undoDetectorFlips = 0, undoLabelFlips = 0;
+            var undoNorms = new List<double>();
+            var x = new double[g.Count];
+            var actions = new double[g.Count];
+            foreach (var row in result.Rows)
             {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope });
-                var result = mitigator.Mitigate(anomalies.Data, rootCauses);
-                var elapsed = clock.Elapsed.TotalMilliseconds;
-                int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;
-                var norms = new List<double>();
-                var detectorNorms = new List<double>();
-                int undoDetectorFlips = 0, undoLabelFlips = 0;
-                var undoNorms = new List<double>();
-                var x = new double[g.Count];
-                var actions = new double[g.Count];
-                foreach (var row in result.Rows)
+                if (row.ScoreBefore <= result.Threshold) continue;
+                detected++;
+                // The reference on the same row: every truly shifted node pushed back by its mean shift.
+                Array.Clear(actions);
+                var undoCost = 0.0;
+                foreach (var node in anomalies.RootCauses(row.Row))
                 {
-                    if (row.ScoreBefore <= result.Threshold) continue;
-                    detected++;
-                    // The reference on the same row: every truly shifted node pushed back by its mean shift.
-                    Array.Clear(actions);
-                    var undoCost = 0.0;
-                    foreach (var node in anomalies.RootCauses(row.Row))
-                    {
-                        var v = g.IndexOf(node);
-                        actions[v] = -scm.MeanShift(scm.Graph.IndexOf(node));
-                        undoCost += Math.Pow(actions[v] / mitigator.CostScale[v], 2);
-                    }
-                    scm.Simulate(anomalies.NoiseRow(row.Row), x, actions);
-                    undoNorms.Add(Math.Sqrt(undoCost));
-                    if (mitigator.Detector.Score(x) <= result.Threshold) undoDetectorFlips++;
-                    if (scm.LabelIsNormal(scm.Label(x), cut)) undoLabelFlips++;
-                    if (row.Flipped) modelFlips++;
-                    Array.Clear(actions);
-                    foreach (var (node, theta) in row.Actions) actions[g.IndexOf(node)] = theta;
-                    scm.Simulate(anomalies.NoiseRow(row.Row), x, actions);
-                    if (mitigator.Detector.Score(x) <= result.Threshold) { detectorFlips++; detectorNorms.Add(row.Cost); }
-                    if (scm.LabelIsNormal(scm.Label(x), cut)) { labelFlips++; norms.Add(row.Cost); }
+                    var v = g.IndexOf(node);
+                    actions[v] = -scm.MeanShift(scm.Graph.IndexOf(node));
+                    undoCost += Math.Pow(actions[v] / mitigator.CostScale[v], 2);
                 }
-                var statuses = result.Rows.GroupBy(r => r.Status).ToDictionary(grp => grp.Key, grp => grp.Count());
-                scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, scope, anomalyRows, detected,
-                    Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
-                    Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector),
-                    new UndoShiftReference(Ratio(undoDetectorFlips, detected), Ratio(undoLabelFlips, detected), undoNorms.Count == 0 ? double.NaN : undoNorms.Average())));
-                progress?.Report((double)scores.Count / (detectors.Count * scopes.Count * alphas.Count));
+                scm.Simulate(anomalies.NoiseRow(row.Row), x, actions);
+                undoNorms.Add(Math.Sqrt(undoCost));
+                if (mitigator.Detector.Score(x) <= result.Threshold) undoDetectorFlips++;
+                if (scm.LabelIsNormal(scm.Label(x), cut)) undoLabelFlips++;
+                if (row.Flipped) modelFlips++;
+                Array.Clear(actions);
+                foreach (var (node, theta) in row.Actions) actions[g.IndexOf(node)] = theta;
+                scm.Simulate(anomalies.NoiseRow(row.Row), x, actions);
+                if (mitigator.Detector.Score(x) <= result.Threshold) { detectorFlips++; detectorNorms.Add(row.Cost); }
+                if (scm.LabelIsNormal(scm.Label(x), cut)) { labelFlips++; norms.Add(row.Cost); }
             }
+            var statuses = result.Rows.GroupBy(r => r.Status).ToDictionary(grp => grp.Key, grp => grp.Count());
+            scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, scope, anomalyRows, detected,
+                Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
+                Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector),
+                new UndoShiftReference(Ratio(undoDetectorFlips, detected), Ratio(undoLabelFlips, detected), undoNorms.Count == 0 ? double.NaN : undoNorms.Average())));
+            progress?.Report((double)scores.Count / (detectors.Count * scopes.Count * alphas.Count));
+        }
         return scores;
     }
 

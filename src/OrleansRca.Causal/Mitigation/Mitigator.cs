@@ -345,15 +345,18 @@ public sealed class Mitigator
         }
     }
 
-    /// <summary>The nodes actions may touch in a row with these flagged nodes (topological order kept).</summary>
+    /// <summary>The nodes actions may touch in a row with these flagged nodes (given in topological order, kept).</summary>
     private int[] Acted(IEnumerable<int> flagged) =>
         (Options.ActOn == ActionScope.Controllable ? Model.Graph.TopologicalOrder : flagged).Where(v => Model.Nodes[v].Controllable).ToArray();
 
-    /// <summary>Why a row was not (or not fully) flipped, or how; null when it was flipped as asked. One wording for the core and the cluster.</summary>
+    /// <summary>
+    /// Why a row was not (or not fully) flipped, or how; null when it was flipped as asked. One wording for the core and the
+    /// cluster. <paramref name="rootCauses"/> in topological order, as rows carry them.
+    /// </summary>
     public string? Reason(MitigationStatus status, bool flipped, IReadOnlyList<string> rootCauses, double lowestScore)
     {
         var g = Model.Graph;
-        var acted = Acted(rootCauses.Select(g.IndexOf).OrderBy(v => g.TopologicalRank[v])).Select(v => g.Names[v]).ToList();
+        var acted = Acted(rootCauses.Select(g.IndexOf)).Select(v => g.Names[v]).ToList();
         var target = Options.Alpha * Detector.Threshold;
         return status switch
         {

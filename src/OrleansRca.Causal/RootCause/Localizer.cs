@@ -115,44 +115,35 @@ public static class Localizer
     /// Where the graph misses a link (<paramref name="coupling"/>: noises that moved together in normal
     /// operation, between nodes no directed path relates), a push on v also moves the anomalous nodes coupled to
     /// it, and their descendants. The link has no arrow, so the push may have entered at any node of that group:
-    /// each member upstream of <paramref name="target"/> is named with the group's score, and among them the one
+    /// each member upstream of the alerting node is named with the group's score, and among them the one
     /// whose own descendants in the drawn graph explain most comes first (the graph is knowledge; a coupling only
     /// a correlation).
     /// </para>
     /// </summary>
     /// <param name="blamed">The hypotheses: nodes surprising enough to be blamed.</param>
     /// <param name="evidence">The anomalous nodes a hypothesis can explain (a superset of <paramref name="blamed"/>).</param>
-    /// <param name="target">The alerting node (-1: none): coupled members not upstream of it are not named.</param>
+    /// <param name="upstream">The alerting node's ancestors (null: no alerting node): coupled members outside are not named.</param>
     public static IReadOnlyList<RankedCause> SingleCauseRanking(Graphs.CausalGraph g, IReadOnlyList<int> blamed, IReadOnlyList<int> evidence,
-        IReadOnlyList<double> surprise, NoiseCoupling? coupling = null, int target = -1)
+        IReadOnlyList<double> surprise, NoiseCoupling? coupling = null, bool[]? upstream = null)
     {
-        var upstream = target >= 0 ? g.Ancestors([target]) : null;
         var best = new Dictionary<int, ((double Score, double Drawn, double Own) Key, List<int> Group)>();
         foreach (var v in blamed)
         {
+            var below = g.Descendants([v]);
             // A coupling stands for a link the graph lacks: nodes it already relates by a path are not asked about.
-            var related = coupling is null ? null : Related(g, v);
-            var group = evidence.Where(w => w == v || (related?[w] == false && coupling!.Coupled(v, w))).ToList();
-            var down = g.Descendants(group);
+            var above = coupling is null ? null : g.Ancestors([v]);
+            var group = evidence.Where(w => w == v || (above is not null && !below[w] && !above[w] && coupling!.Coupled(v, w))).ToList();
+            var down = group.Count == 1 ? below : g.Descendants(group);
             var score = evidence.Where(w => down[w]).Sum(w => surprise[w]);
             foreach (var u in group.Where(u => u == v || upstream?[u] != false))
             {
-                var own = group.Count == 1 ? down : g.Descendants([u]);
+                var own = u == v ? below : g.Descendants([u]);
                 var entry = (score, evidence.Where(w => own[w]).Sum(w => surprise[w]), surprise[u]);
                 if (!best.TryGetValue(u, out var seen) || entry.CompareTo(seen.Key) > 0) best[u] = (entry, group);
             }
         }
         return best.OrderByDescending(x => x.Value.Key.Score).ThenByDescending(x => x.Value.Key.Drawn).ThenByDescending(x => x.Value.Key.Own).ThenBy(x => x.Key)
             .Select(x => new RankedCause(x.Key, x.Value.Key.Score, x.Value.Group.Where(w => w != x.Key).ToList())).ToList();
-    }
-
-    /// <summary>Nodes with a directed path to or from <paramref name="v"/> (v included).</summary>
-    private static bool[] Related(Graphs.CausalGraph g, int v)
-    {
-        var related = g.Descendants([v]);
-        var up = g.Ancestors([v]);
-        for (var w = 0; w < related.Length; w++) related[w] |= up[w];
-        return related;
     }
 
     /// <summary>The whole analysis: fit on normal rows, then localize every anomalous row.</summary>
@@ -304,7 +295,7 @@ public static class Localizer
         var candidates = Enumerable.Range(0, g.Count).Where(v => upstream[v] && !unobserved.Contains(v)
             && surprise[v] > -Math.Log(Math.Min(level, 1.0 / nodeScores[v].NormalCount))).ToList();
         // Evidence: every node anomalous at pi (the localization's own flag), upstream of the target or not.
-        var single = SingleCauseRanking(g, candidates, flagged.Union(candidates).ToList(), surprise, coupling, target);
+        var single = SingleCauseRanking(g, candidates, flagged.Union(candidates).ToList(), surprise, coupling, upstream);
         var blamed = single.Select(x => new RankedNode(g.Names[x.Node], x.Score, x.MovedWith.Select(w => g.Names[w]).ToList())).ToList();
         if (blamed.Count > 0)
             blamed.AddRange(LesserSuspects(g, upstream, flagged, single.Select(x => x.Node).ToHashSet(), surprise));

@@ -255,15 +255,16 @@ public sealed class LocalizationTests
         var g = OrleansRca.Causal.Graphs.CausalGraph.Create(["S", "C", "E", "T"], [("S", "C"), ("S", "T"), ("E", "T")]);
         double[] surprise = [4, 6, 7, 0];
         var coupled = new CouplingOf((0, 2));
-        var named = Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, coupled.Coupling, target: 3);
+        var upstream = g.Ancestors([3]);
+        var named = Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, coupled.Coupling, upstream);
         Assert.Equal([(0, 17.0), (2, 17.0)], Pairs(named));
         Assert.Equal([[2], [0]], named.Select(x => x.MovedWith));
-        Assert.Equal([(2, 7.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, NoiseCoupling.None, target: 3)));
+        Assert.Equal([(2, 7.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [0, 1, 2], surprise, NoiseCoupling.None, upstream)));
         // A coupled node that did not move (not in the evidence) is not implicated.
-        Assert.Equal([(2, 7.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, coupled.Coupling, target: 3)));
+        Assert.Equal([(2, 7.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, coupled.Coupling, upstream)));
         // Nor is one that is not upstream of the alerting node: C is coupled to E here, and only adds its evidence.
         var offPath = new CouplingOf((1, 2));
-        Assert.Equal([(2, 13.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, offPath.Coupling, target: 3)));
+        Assert.Equal([(2, 13.0)], Pairs(Localizer.SingleCauseRanking(g, [2], [1, 2], surprise, offPath.Coupling, upstream)));
     }
 
     /// <summary>
