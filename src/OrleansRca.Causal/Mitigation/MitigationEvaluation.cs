@@ -20,9 +20,11 @@ public sealed record UndoShiftReference(double DetectorFlip, double LabelFlip, d
 /// <param name="MeanNormDetector">Mean ||theta / sd|| over the rows whose true counterfactual the detector scores normal.</param>
 /// <param name="Statuses">Rows per mitigation status.</param>
 /// <param name="ActOn">Which nodes the actions could touch.</param>
+/// <param name="LabelReachable">Share of detected rows whose true label some action on the candidates turns normal
+/// (<see cref="MitigationEvaluation.LabelReachable"/>): no method's label flips can exceed it, up to the grid's resolution.</param>
 public sealed record MitigationScore(string Dataset, string Mechanisms, int Seed, DetectorKind Detector, double Alpha, ActionScope ActOn, int Anomalies, int Detected,
     double DetectorFlip, double LabelFlip, double MeanNorm, double MeanNormDetector, double ModelDetectorFlip, IReadOnlyDictionary<MitigationStatus, int> Statuses,
-    double MillisecondsPerRow, PublishedMitigation? Published, UndoShiftReference UndoShift);
+    double MillisecondsPerRow, PublishedMitigation? Published, UndoShiftReference UndoShift, double LabelReachable);
 
 /// <summary>
 /// RootCLAM's mitigation protocol (<c>shared/spec/rootclam-datasets.md</c>): fit on seeded normal rows, detect, localize
@@ -76,6 +78,8 @@ public static class MitigationEvaluation
         var g = fitted.Model.Graph;
         var rootCauses = localized.Select(r => (IReadOnlyList<int>)r.RootCauses.Select(g.IndexOf).ToArray()).ToList();
         var cut = scm.LabelCut(normal);
+        var reachable = new bool[anomalyRows];
+        Parallel.For(0, anomalyRows, r => reachable[r] = LabelReachable(scm, anomalies.NoiseRow(r), cut));
         var scores = new List<MitigationScore>();
         scopes ??= [ActionScope.RootCauses];
         foreach (var (detector, scope, alpha) in from d in detectors from s in scopes from a in alphas select (d, s, a))
@@ -87,7 +91,7 @@ public static class MitigationEvaluation
             int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;
             var norms = new List<double>();
             var detectorNorms = new List<double>();
-            int undoDetectorFlips = 0, undoLabelFlips = 0;
+            int undoDetectorFlips = 0, undoLabelFlips = 0, labelReachable = 0;
             var undoNorms = new List<double>();
             var x = new double[g.Count];
             var actions = new double[g.Count];
@@ -95,6 +99,7 @@ public static class MitigationEvaluation
             {
                 if (row.ScoreBefore <= result.Threshold) continue;
                 detected++;
+                if (reachable[row.Row]) labelReachable++;
                 // The reference on the same row: every truly shifted node pushed back by its mean shift.
                 Array.Clear(actions);
                 var undoCost = 0.0;
@@ -119,10 +124,35 @@ public static class MitigationEvaluation
             scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, scope, anomalyRows, detected,
                 Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
                 Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector),
-                new UndoShiftReference(Ratio(undoDetectorFlips, detected), Ratio(undoLabelFlips, detected), undoNorms.Count == 0 ? double.NaN : undoNorms.Average())));
+                new UndoShiftReference(Ratio(undoDetectorFlips, detected), Ratio(undoLabelFlips, detected), undoNorms.Count == 0 ? double.NaN : undoNorms.Average()),
+                Ratio(labelReachable, detected)));
             progress?.Report((double)scores.Count / (detectors.Count * scopes.Count * alphas.Count));
         }
         return scores;
+    }
+
+    /// <summary>
+    /// Whether some action on the candidates, a point of <see cref="RootClamScm.ActionGrid"/> (every combination), turns
+    /// the true label of the row with noise <paramref name="noise"/> normal: a bound on what any mitigation can achieve on
+    /// that row, whatever its detector or model, up to the grid's resolution.
+    /// </summary>
+    public static bool LabelReachable(RootClamScm scm, double[] noise, double cut)
+    {
+        var grid = scm.ActionGrid;
+        var nodes = scm.Candidates.Select(scm.Graph.IndexOf).ToArray();
+        var at = new int[grid.Count];
+        var actions = new double[scm.Graph.Count];
+        var x = new double[scm.Graph.Count];
+        while (true)
+        {
+            for (var k = 0; k < nodes.Length; k++) actions[nodes[k]] = grid[k][at[k]];
+            scm.Simulate(noise, x, actions);
+            if (scm.LabelIsNormal(scm.Label(x), cut)) return true;
+            // Next combination, the first candidate fastest.
+            var d = 0;
+            while (d < at.Length && ++at[d] == grid[d].Length) at[d++] = 0;
+            if (d == at.Length) return false;
+        }
     }
 
     private static double Ratio(int k, int n) => n == 0 ? double.NaN : (double)k / n;

@@ -6,8 +6,10 @@ namespace OrleansRca.Causal.Synthetic;
 /// VACA's semi-synthetic Adult census SCM as RootCLAM uses it (<c>shared/spec/rootclam-datasets.md</c>;
 /// equations from VACA's <c>datasets/adult.py</c>, linear variant). Categorical nodes are integer codes
 /// (race 0-2, native_country 0-3, work_class 0-3, marital 0-2, occupation 0-2, relationship 0-2), not
-/// one-hot columns. Candidates: age, education, hours. The ground-truth label is income; a mitigated row
-/// is normal when its income is at or below the median income of the normal rows.
+/// one-hot columns. Candidates: age, education, hours. The ground-truth label is income. As RootCLAM's
+/// <c>split_dataset</c> draws them, normal rows are kept when their income is at or below the median income of
+/// unfiltered normal rows, anomalies when theirs is above its 0.9 quantile (<see cref="IncomeCuts"/>); a mitigated
+/// row is normal again at or below that median.
 /// <para>Where the Python source is ambiguous the behaviour of the Python code is reproduced, not the comment:</para>
 /// <list type="bullet">
 /// <item>Its <c>&amp;</c> binds more loosely than <c>+</c>: in marital the age term is always 0; in income the age
@@ -21,7 +23,7 @@ namespace OrleansRca.Causal.Synthetic;
 /// </list>
 /// Assumed, since neither the spec nor the source says otherwise: Gamma(shape, scale), Normal(mean, variance),
 /// Bernoulli(p) of gender = 1; anomaly shifts replace the noise distribution (age Gamma(13, 10), education
-/// Gamma(11, 1), hours N(40, 1)); no label filter on normal or anomalous rows.
+/// Gamma(11, 1), hours N(40, 1)).
 /// </summary>
 public sealed class AdultScm : RootClamScm
 {
@@ -160,7 +162,36 @@ public sealed class AdultScm : RootClamScm
 
     public override double Label(ReadOnlySpan<double> x) => x[Income];
 
-    /// <summary>The median income of the sample's normal rows.</summary>
+    /// <summary>Unfiltered normal rows the income cuts are taken from (RootCLAM draws 10 x its 10,000 training rows), and their seed.</summary>
+    public const int PopulationRows = 100_000, PopulationSeed = 20_230_101;
+
+    /// <summary>
+    /// The median and the 0.9 quantile (numpy's default, linear interpolation) of the income of <see cref="PopulationRows"/>
+    /// unfiltered normal rows: one fixed draw, so every sample and seed shares the cuts.
+    /// </summary>
+    public static (double Median, double Upper) IncomeCuts => Cuts.Value;
+
+    private static readonly Lazy<(double, double)> Cuts = new(() =>
+    {
+        var scm = new AdultScm();
+        var random = new MathNet.Numerics.Random.Xoshiro256StarStar(PopulationSeed, threadSafe: false);
+        var income = new double[PopulationRows];
+        Span<double> u = stackalloc double[scm.Graph.Count];
+        Span<double> x = stackalloc double[scm.Graph.Count];
+        for (var r = 0; r < PopulationRows; r++)
+        {
+            scm.DrawNoise(random, 0, u);
+            scm.Simulate(u, x);
+            income[r] = x[Income];
+        }
+        Array.Sort(income);
+        return (Quantile(income, 0.5), Quantile(income, 0.9));
+        static double Quantile(double[] sorted, double tau) =>
+            MathNet.Numerics.Statistics.SortedArrayStatistics.QuantileCustom(sorted, tau, MathNet.Numerics.Statistics.QuantileDefinition.R7);
+    });
+
+    protected override bool Accept(double income, bool anomaly) => anomaly ? income > IncomeCuts.Upper : income <= IncomeCuts.Median;
+
     /// <summary>Gamma(13, 10) against Gamma(3, 10), Gamma(11, 1) against Gamma(1, 1), N(40, 1) against N(0, 1): the means' differences.</summary>
     public override double MeanShift(int node) => node switch
     {
@@ -170,10 +201,17 @@ public sealed class AdultScm : RootClamScm
         _ => 0,
     };
 
-    public override double LabelCut(RootClamSample sample) =>
-        MathNet.Numerics.Statistics.Statistics.Median(sample.Label.Take(sample.NormalRows));
+    /// <summary>The median of <see cref="IncomeCuts"/>: the label a mitigated row must return to.</summary>
+    public override double LabelCut(RootClamSample sample) => IncomeCuts.Median;
 
     public override bool LabelIsNormal(double income, double cut) => income <= cut;
+
+    /// <summary>
+    /// Age from -160 to 40 in steps of 5, education from -30 to 10 in steps of 1, hours from -80 to 40 in steps of 2.5:
+    /// past every shift (100, 10, 40) and through every threshold of income's parents (age 20, 30, 70; education 2, 10;
+    /// hours 30, 45) with rows on both sides.
+    /// </summary>
+    public override IReadOnlyList<double[]> ActionGrid { get; } = [Steps(-160, 40, 5), Steps(-30, 10, 1), Steps(-80, 40, 2.5)];
 
     /// <summary>The graph with every non-root node left to be fitted; race, native_country, gender binary/categorical codes.</summary>
     public CausalModel Skeleton() => ToModel(null, n => n == "gender" ? NodeType.Binary : NodeType.Continuous);

@@ -70,6 +70,16 @@ public abstract class RootClamScm
     /// </summary>
     public abstract double MeanShift(int node);
 
+    /// <summary>
+    /// Per candidate (in <see cref="Candidates"/> order), the actions the label-reachability reference tries, every
+    /// combination of them: wide enough to undo any shift and go well past it, fine enough to meet the label's steps.
+    /// </summary>
+    public abstract IReadOnlyList<double[]> ActionGrid { get; }
+
+    /// <summary>Evenly spaced values from <paramref name="from"/> to <paramref name="to"/> inclusive.</summary>
+    protected static double[] Steps(double from, double to, double step) =>
+        Enumerable.Range(0, (int)Math.Round((to - from) / step) + 1).Select(k => from + k * step).ToArray();
+
     /// <summary>The label cut of the mitigation protocol, from the normal rows of a sample.</summary>
     public abstract double LabelCut(RootClamSample sample);
 

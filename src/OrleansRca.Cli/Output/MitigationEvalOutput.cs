@@ -30,6 +30,7 @@ public static class MitigationEvalOutput
             {
                 ["detector_flip"] = JsonNumbers.Finite(s.UndoShift.DetectorFlip), ["label_flip"] = JsonNumbers.Finite(s.UndoShift.LabelFlip), ["mean_action_norm"] = JsonNumbers.Finite(s.UndoShift.MeanNorm),
             },
+            ["label_reachable"] = JsonNumbers.Finite(s.LabelReachable),
             ["published"] = s.Published is { } p ? new JsonObject
             {
                 ["detector"] = p.Detector, ["detector_flip"] = p.DetectorFlip, ["label_flip"] = p.LabelFlip, ["mean_action_norm"] = p.ActionNorm,
@@ -39,7 +40,7 @@ public static class MitigationEvalOutput
     public static void WriteTable(IAnsiConsole console, IReadOnlyList<MitigationScore> scores)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("Anomaly mitigation, RootCLAM protocol (ours | RootCLAM table 4)");
-        foreach (var c in new[] { "dataset", "mechanisms", "seed", "detector", "alpha", "act on", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses", "shift undone: Ŷ, Y flip, norm" })
+        foreach (var c in new[] { "dataset", "mechanisms", "seed", "detector", "alpha", "act on", "detected", "Ŷ flip", "Y flip", "mean ||θ/sd|| (Y flipped)", "mean ||θ/sd|| (Ŷ flipped)", "ms/row", "statuses", "shift undone: Ŷ, Y flip, norm", "Y reachable by any action" })
             table.AddColumn(c);
         foreach (var s in scores)
         {
@@ -48,7 +49,7 @@ public static class MitigationEvalOutput
                 $"{F(s.DetectorFlip)} | {F(p?.DetectorFlip)}", $"{F(s.LabelFlip)} | {F(p?.LabelFlip)}", $"{F(s.MeanNorm)} | {F(p?.ActionNorm)}", F(s.MeanNormDetector),
                 s.MillisecondsPerRow.ToString("F3", CultureInfo.InvariantCulture),
                 string.Join(", ", s.Statuses.Select(kv => $"{MitigationJson.StatusText(kv.Key)} {kv.Value}")),
-                $"{F(s.UndoShift.DetectorFlip)}, {F(s.UndoShift.LabelFlip)}, {F(s.UndoShift.MeanNorm)}");
+                $"{F(s.UndoShift.DetectorFlip)}, {F(s.UndoShift.LabelFlip)}, {F(s.UndoShift.MeanNorm)}", F(s.LabelReachable));
         }
         FittedTable.Write(console, table);
     }
