@@ -145,6 +145,36 @@ public sealed class AnomalyDetector
         return new AnomalyDetector(kind, columns, [new Ellipsoid(mean, form)], kept, quantile, x, mean);
     }
 
+    /// <summary>
+    /// The same detector over a wider row: <paramref name="columns"/> must include <see cref="Columns"/>; the others get
+    /// no weight (zero rows and columns of each part's form), so scores and the threshold are unchanged.
+    /// </summary>
+    public AnomalyDetector Embed(IReadOnlyList<string> columns)
+    {
+        var at = Columns.Select(c => columns.ToList().IndexOf(c) is var i and >= 0 ? i : throw new ArgumentException($"column '{c}' is not among the wider columns")).ToArray();
+        var parts = Parts.Select(part =>
+        {
+            var center = Vector<double>.Build.Dense(columns.Count);
+            var form = Matrix<double>.Build.Dense(columns.Count, columns.Count);
+            for (var i = 0; i < at.Length; i++)
+            {
+                center[at[i]] = part.Center[i];
+                for (var j = 0; j < at.Length; j++) form[at[i], at[j]] = part.Form[i, j];
+            }
+            return new Ellipsoid(center, form);
+        }).ToList();
+        return new AnomalyDetector(Kind, columns, parts, Components, Threshold);
+    }
+
+    private AnomalyDetector(DetectorKind kind, IReadOnlyList<string> columns, IReadOnlyList<Ellipsoid> parts, int components, double threshold)
+    {
+        Kind = kind;
+        Columns = columns;
+        Parts = parts;
+        Components = components;
+        Threshold = threshold;
+    }
+
     /// <summary>The fewest leading eigenvalues (given ascending) whose sum reaches <paramref name="share"/> of the total, at most all but one.</summary>
     private static int LeadingCount(double[] ascending, double share)
     {

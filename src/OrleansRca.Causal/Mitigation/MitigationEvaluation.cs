@@ -85,7 +85,7 @@ public static class MitigationEvaluation
         foreach (var (detector, scope, alpha) in from d in detectors from s in scopes from a in alphas select (d, s, a))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope });
+            var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope, DetectorNodes = scm.DetectorNodes });
             var result = mitigator.Mitigate(anomalies.Data, rootCauses);
             var elapsed = clock.Elapsed.TotalMilliseconds;
             int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;

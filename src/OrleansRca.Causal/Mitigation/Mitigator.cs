@@ -28,6 +28,8 @@ public sealed record MitigationOptions
     public int? Components { get; init; }
     /// <summary>Which nodes actions may touch (default: the row's flagged, controllable root causes).</summary>
     public ActionScope ActOn { get; init; } = ActionScope.RootCauses;
+    /// <summary>The nodes the detector is trained on and scores (null: every node of the model); the others may take any value.</summary>
+    public IReadOnlyList<string>? DetectorNodes { get; init; }
     /// <summary>Linearisation rounds for non-linear mechanisms (linear ones need one).</summary>
     public int MaxIterations { get; init; } = 50;
 
@@ -121,7 +123,11 @@ public sealed class Mitigator
             if (!normal.Contains(name)) throw new InputException($"normal data has no column '{name}'");
         foreach (var (node, _) in options.CostScale ?? new Dictionary<string, double>())
             if (!model.Graph.TryGetIndex(node, out _)) throw new InputException($"a cost scale is given for unknown node '{node}'");
-        var detector = AnomalyDetector.Train(options.Detector, normal, names, options.Quantile, options.Components);
+        foreach (var node in options.DetectorNodes ?? [])
+            if (!model.Graph.TryGetIndex(node, out _)) throw new InputException($"the detector is to watch unknown node '{node}'");
+        if (options.DetectorNodes is { Count: 0 }) throw new InputException("the detector must watch at least one node");
+        var watched = options.DetectorNodes is { } chosen ? names.Where(chosen.Contains).ToArray() : names;
+        var detector = AnomalyDetector.Train(options.Detector, normal, watched, options.Quantile, options.Components).Embed(names);
         var sd = names.Select(n => normal[n].StandardDeviation()).ToArray();
         var cost = names.Select((n, v) => options.CostScale is { } c && c.TryGetValue(n, out var s) ? s : sd[v]).ToArray();
         return new Mitigator(model, detector, options, cost, sd);
@@ -252,10 +258,16 @@ public sealed class Mitigator
             }
         }
 
-        // Linearisation can cycle across kinks of fitted mechanisms: those rows get the penalty search.
+        // Linearisation can cycle across kinks of fitted mechanisms: those rows get the penalty search, and where the
+        // target is out of its reach too, the deepest point a derivative-free search finds (eq. 3's small-lambda limit).
         for (var r = 0; r < rows; r++)
-            if (status[r] == MitigationStatus.NotConverged && PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
+        {
+            if (status[r] != MitigationStatus.NotConverged) continue;
+            if (PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
                 (status[r], best[r]) = (MitigationStatus.Solved, found);
+            else if (DeepestSearch(noise, r, acted[r], theta[r]) is var (deepest, score) && score <= threshold)
+                (status[r], theta[r], lowest[r]) = (MitigationStatus.Deepest, deepest, score * score);
+        }
 
         // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
         var final = Enumerable.Range(0, rows).Select(r => status[r] == MitigationStatus.Solved && best[r] is { } b0 ? b0
@@ -292,42 +304,77 @@ public sealed class Mitigator
     /// </summary>
     internal double[]? PenaltySearch(double[][] noise, int r, int[] acted, double[] start, double target)
     {
-        var k = acted.Length;
-        var x = new double[Model.Count];
-        var theta = new double[k];
-        double ScoreAt(Vector<double> phi)
-        {
-            for (var j = 0; j < k; j++) theta[j] = phi[j] * CostScale[acted[j]];
-            RowCounterfactual(noise, r, acted, theta, x);
-            return Detector.Score(x);
-        }
-        var guess = Vector<double>.Build.Dense(k, j => start[j] / CostScale[acted[j]]);
+        var score = RowScore(noise, r, acted);
+        var guess = Scaled(acted, start);
         foreach (var rho in PenaltyWeights)
         {
-            var objective = MathNet.Numerics.Optimization.ObjectiveFunction.Value(phi =>
-                phi.L2Norm() + rho * Math.Max(0, ScoreAt(phi) - target * (1 - BoundaryMargin)));
-            // Restarts with a shrinking simplex: the exact penalty has a kink at the boundary, where a simplex stalls early.
-            foreach (var size in SimplexSizes)
-            {
-                try
-                {
-                    guess = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(objective, guess,
-                        Vector<double>.Build.Dense(k, size), convergenceTolerance: 1e-12, maximumIterations: 4000).MinimizingPoint;
-                }
-                catch (MathNet.Numerics.Optimization.MaximumIterationsException)
-                {
-                    // Keep the previous guess; the next restart or weight goes on from it.
-                }
-            }
-            if (ScoreAt(guess) > target) continue;
+            guess = Simplex(phi => phi.L2Norm() + rho * Math.Max(0, score(phi) - target * (1 - BoundaryMargin)), guess);
+            if (score(guess) > target) continue;
             // The optimum lies on the boundary: pull the point in along its ray to where the target is just met.
             double lo = 0, hi = 1;
-            if (ScoreAt(Vector<double>.Build.Dense(k)) > target)
-                for (var it = 0; it < 60; it++) { var mid = (lo + hi) / 2; if (ScoreAt(guess * mid) <= target) hi = mid; else lo = mid; }
+            if (score(Vector<double>.Build.Dense(acted.Length)) > target)
+                for (var it = 0; it < 60; it++) { var mid = (lo + hi) / 2; if (score(guess * mid) <= target) hi = mid; else lo = mid; }
             else hi = 0;
-            return (guess * hi).Select((p, j) => p * CostScale[acted[j]]).ToArray();
+            return Unscaled(acted, guess * hi);
         }
         return null;
+    }
+
+    /// <summary>Weight of the cost beside the score in the deepest search: a tie-breaker, small enough not to stop the descent early.</summary>
+    private const double DeepestCostWeight = 1e-6;
+
+    /// <summary>
+    /// The deepest point a derivative-free search finds when the target is out of reach: minimises the detector's score
+    /// of the row's propagated counterfactual, the cost only breaking ties (Nelder-Mead, from the linearisation's last
+    /// point and from no action); the actions and their score.
+    /// </summary>
+    internal (double[] Theta, double Score) DeepestSearch(double[][] noise, int r, int[] acted, double[] start)
+    {
+        var score = RowScore(noise, r, acted);
+        var weight = DeepestCostWeight * Detector.Threshold;
+        var best = (Phi: Vector<double>.Build.Dense(acted.Length), Score: double.PositiveInfinity);
+        foreach (var from in new[] { Scaled(acted, start), Vector<double>.Build.Dense(acted.Length) })
+        {
+            var phi = Simplex(p => score(p) + weight * p.L2Norm(), from);
+            if (score(phi) is var s && s < best.Score) best = (phi, s);
+        }
+        return (Unscaled(acted, best.Phi), best.Score);
+    }
+
+    /// <summary>The detector's score of row <paramref name="r"/>'s counterfactual under cost-scaled actions phi = theta / s.</summary>
+    private Func<Vector<double>, double> RowScore(double[][] noise, int r, int[] acted)
+    {
+        var x = new double[Model.Count];
+        var theta = new double[acted.Length];
+        return phi =>
+        {
+            for (var j = 0; j < acted.Length; j++) theta[j] = phi[j] * CostScale[acted[j]];
+            RowCounterfactual(noise, r, acted, theta, x);
+            return Detector.Score(x);
+        };
+    }
+
+    private Vector<double> Scaled(int[] acted, double[] theta) => Vector<double>.Build.Dense(acted.Length, j => theta[j] / CostScale[acted[j]]);
+
+    private double[] Unscaled(int[] acted, Vector<double> phi) => phi.Select((p, j) => p * CostScale[acted[j]]).ToArray();
+
+    /// <summary>MathNet's Nelder-Mead with a shrinking simplex: restarts get past the kinks where a simplex stalls early.</summary>
+    private static Vector<double> Simplex(Func<Vector<double>, double> objective, Vector<double> guess)
+    {
+        var function = MathNet.Numerics.Optimization.ObjectiveFunction.Value(objective);
+        foreach (var size in SimplexSizes)
+        {
+            try
+            {
+                guess = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(function, guess,
+                    Vector<double>.Build.Dense(guess.Count, size), convergenceTolerance: 1e-12, maximumIterations: 4000).MinimizingPoint;
+            }
+            catch (MathNet.Numerics.Optimization.MaximumIterationsException)
+            {
+                // Keep the previous guess; the next restart goes on from it.
+            }
+        }
+        return guess;
     }
 
     /// <summary>One row's counterfactual: its abducted noise plus the actions, propagated node by node.</summary>

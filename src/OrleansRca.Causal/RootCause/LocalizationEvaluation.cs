@@ -50,7 +50,7 @@ public static class LocalizationEvaluation
         var all = Enumerable.Range(0, sample.Rows).ToArray();
         var fit = sample.Data.SelectRows(all[..fitRows]);
         var test = all[fitRows..];
-        var detector = AnomalyDetector.Train(DetectorKind.Mahalanobis, fit, scm.Nodes);
+        var detector = AnomalyDetector.Train(DetectorKind.Mahalanobis, fit, scm.DetectorNodes ?? scm.Nodes).Embed(scm.Nodes);
         var detected = test.Where(r => detector.Score(sample.Row(r)) > detector.Threshold).ToArray();
         var falseAlarms = detected.Count(r => !sample.IsAnomaly(r));
         var rows = detected.Where(sample.IsAnomaly).ToArray();

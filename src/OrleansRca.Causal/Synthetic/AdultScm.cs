@@ -207,6 +207,12 @@ public sealed class AdultScm : RootClamScm
     public override bool LabelIsNormal(double income, double cut) => income <= cut;
 
     /// <summary>
+    /// RootCLAM's Adult detector leaves relationship and income out (its input drops the last four one-hot columns,
+    /// relationship's three and income): the others.
+    /// </summary>
+    public override IReadOnlyList<string>? DetectorNodes => Nodes.Where(n => n is not ("relationship" or "income")).ToArray();
+
+    /// <summary>
     /// Age from -160 to 40 in steps of 5, education from -30 to 10 in steps of 1, hours from -80 to 40 in steps of 2.5:
     /// past every shift (100, 10, 40) and through every threshold of income's parents (age 20, 30, 70; education 2, 10;
     /// hours 30, 45) with rows on both sides.

@@ -80,6 +80,9 @@ public abstract class RootClamScm
     protected static double[] Steps(double from, double to, double step) =>
         Enumerable.Range(0, (int)Math.Round((to - from) / step) + 1).Select(k => from + k * step).ToArray();
 
+    /// <summary>The nodes the protocol's anomaly detector is trained on and scores (null: every node).</summary>
+    public virtual IReadOnlyList<string>? DetectorNodes => null;
+
     /// <summary>The label cut of the mitigation protocol, from the normal rows of a sample.</summary>
     public abstract double LabelCut(RootClamSample sample);
 

@@ -142,6 +142,62 @@ public sealed class MitigationTests
     }
 
     /// <summary>
+    /// A detector watching c alone (as RootCLAM's Adult detector leaves nodes out): its score on a whole row is the
+    /// one-column detector's, and acting on b (c moves by 0.8 theta) needs the scalar least theta that brings |c - m|
+    /// down to alpha x threshold / sqrt(Q), whatever a and b become.
+    /// </summary>
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.3)]
+    public void DetectorWatchingOneNodeGivesTheScalarMinimum(double alpha)
+    {
+        var (model, normal, anomalies) = Chain();
+        var mitigator = Mitigator.Train(RootCauseModel.Fit(model, normal), normal, new MitigationOptions { Alpha = alpha, DetectorNodes = ["c"] });
+        var alone = AnomalyDetector.Train(DetectorKind.Mahalanobis, normal, ["c"]);
+        var d = mitigator.Detector;
+        Assert.Equal(alone.Threshold, d.Threshold, 12);
+        var result = mitigator.Mitigate(anomalies, Enumerable.Repeat<IReadOnlyList<int>>([1], anomalies.Rows).ToList());
+        var (centre, q) = (alone.Parts[0].Center[0], alone.Parts[0].Form[0, 0]);
+        var solved = 0;
+        foreach (var row in result.Rows)
+        {
+            var c = anomalies["c"][row.Row];
+            Assert.Equal(alone.Score([c]), row.ScoreBefore, 10);
+            if (row.ScoreBefore <= d.Threshold) continue;
+            var reach = alpha * d.Threshold / Math.Sqrt(q);
+            var theta = -(c - centre - Math.Sign(c - centre) * reach) / 0.8;
+            Assert.Equal(MitigationStatus.Solved, row.Status);
+            Assert.Equal(theta, row.Actions["b"], 8);
+            Assert.Equal(alpha * d.Threshold, row.ScoreAfter, 8);
+            solved++;
+        }
+        Assert.True(solved > 10, $"{solved} rows solved");
+        Assert.Throws<InputException>(() => Mitigator.Train(RootCauseModel.Fit(model, normal), normal, new MitigationOptions { DetectorNodes = ["z"] }));
+    }
+
+    /// <summary>
+    /// The derivative-free deepest search (for rows whose linearisation cannot settle) against the exact deepest point of
+    /// linear mechanisms: from no action at all it reaches the linearisation's lowest score and actions.
+    /// </summary>
+    [Fact]
+    public void DeepestSearchFindsTheExactDeepestPointOfLinearMechanisms()
+    {
+        var (model, normal, anomalies) = Chain();
+        var mitigator = Mitigator.Train(RootCauseModel.Fit(model, normal), normal, new MitigationOptions { Alpha = 0.05 });
+        var result = mitigator.Mitigate(anomalies, Enumerable.Repeat<IReadOnlyList<int>>([1], anomalies.Rows).ToList());
+        var noise = OrleansRca.Causal.Counterfactuals.Propagator.Abduct(mitigator.Model, mitigator.Model.Graph.Names.Select(n => anomalies[n]).ToArray());
+        var compared = 0;
+        foreach (var row in result.Rows.Where(r => r.Status == MitigationStatus.Deepest))
+        {
+            var (theta, score) = mitigator.DeepestSearch(noise, row.Row, [1], [0.0]);
+            Assert.Equal(row.ScoreAfter, score, 6);
+            Assert.Equal(row.Actions["b"], theta[0], 4);
+            compared++;
+        }
+        Assert.True(compared > 0, "no row went to its deepest point");
+    }
+
+    /// <summary>
     /// --act-on controllable: actions may touch every controllable node, flagged or not, never a locked one. The chain's
     /// b is pushed (the only root cause); with a locked, the actions are on b and c, the counterfactual is the chain
     /// re-simulated by hand with the same noise, and the cost never exceeds acting on b alone (a superset of choices).
