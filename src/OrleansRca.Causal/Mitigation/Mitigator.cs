@@ -62,7 +62,7 @@ public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreacha
 /// <param name="Actions">Soft interventions theta per acted-on node (flagged and controllable).</param>
 /// <param name="Counterfactual">Node-indexed values of the row after the actions, every other node keeping its abducted noise.</param>
 /// <param name="Cost">||theta / s||_2.</param>
-/// <param name="LowestScore">Unreachable and deepest rows: the lowest score the acted-on nodes can reach (NaN otherwise).</param>
+/// <param name="LowestScore">Unreachable and deepest rows: the lowest score the acted-on nodes can reach; not converged rows: the lowest the searches found (NaN otherwise).</param>
 public sealed record MitigationRow(int Row, IReadOnlyList<string> RootCauses, IReadOnlyDictionary<string, double> Actions,
     IReadOnlyList<double> Counterfactual, double ScoreBefore, double ScoreAfter, double Threshold, bool Flipped, double Cost,
     MitigationStatus Status, double LowestScore, string? Reason);
@@ -265,8 +265,11 @@ public sealed class Mitigator
             if (status[r] != MitigationStatus.NotConverged) continue;
             if (PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
                 (status[r], best[r]) = (MitigationStatus.Solved, found);
-            else if (DeepestSearch(noise, r, acted[r], theta[r]) is var (deepest, score) && score <= threshold)
-                (status[r], theta[r], lowest[r]) = (MitigationStatus.Deepest, deepest, score * score);
+            else if (DeepestSearch(noise, r, acted[r], theta[r]) is var (deepest, score))
+            {
+                lowest[r] = score * score;
+                if (score <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deepest);
+            }
         }
 
         // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
@@ -283,7 +286,7 @@ public sealed class Mitigator
             if (acting)
                 for (var j = 0; j < acted[r].Length; j++) actions[g.Names[acted[r][j]]] = final[r][j];
             var flipped = acting && after <= threshold;
-            var lowestScore = status[r] is MitigationStatus.Unreachable or MitigationStatus.Deepest ? Math.Sqrt(Math.Max(0, lowest[r])) : double.NaN;
+            var lowestScore = status[r] is MitigationStatus.Unreachable or MitigationStatus.Deepest or MitigationStatus.NotConverged ? Math.Sqrt(Math.Max(0, lowest[r])) : double.NaN;
             var causes = flagged[r].Select(v => g.Names[v]).ToArray();
             results[r] = new MitigationRow(r, causes, actions, (double[])row.Clone(), before[r], after, threshold, flipped,
                 Cost(acted[r], final[r]), status[r]!.Value, lowestScore, Reason(status[r]!.Value, flipped, causes, lowestScore));
@@ -416,7 +419,7 @@ public sealed class Mitigator
             MitigationStatus.Unreachable => $"acting on {string.Join(", ", acted)} cannot bring the score below {target:G6} (lowest reachable {lowestScore:G6})",
             MitigationStatus.Deepest => $"acting on {string.Join(", ", acted)} cannot bring the score to alpha x threshold ({target:G6}); "
                 + (flipped ? $"the actions give the lowest reachable score, {lowestScore:G6}, which is normal" : $"the lowest reachable score, {lowestScore:G6}, was not met by the propagated counterfactual"),
-            MitigationStatus.NotConverged => $"no action met the target in {Options.MaxIterations} linearisation rounds",
+            MitigationStatus.NotConverged => $"no action met the target in {Options.MaxIterations} linearisation rounds nor in the derivative-free searches after them (lowest score found {lowestScore:G6})",
             MitigationStatus.Dropped => "the row has a gap and --missing drop left it out",
             _ => flipped ? null : $"alpha {Options.Alpha} puts the target above the threshold",
         };
