@@ -151,7 +151,8 @@ public sealed class AnomalyDetector
     /// </summary>
     public AnomalyDetector Embed(IReadOnlyList<string> columns)
     {
-        var at = Columns.Select(c => columns.ToList().IndexOf(c) is var i and >= 0 ? i : throw new ArgumentException($"column '{c}' is not among the wider columns")).ToArray();
+        var wide = columns.ToList();
+        var at = Columns.Select(c => wide.IndexOf(c) is var i and >= 0 ? i : throw new ArgumentException($"column '{c}' is not among the wider columns")).ToArray();
         var parts = Parts.Select(part =>
         {
             var center = Vector<double>.Build.Dense(columns.Count);
