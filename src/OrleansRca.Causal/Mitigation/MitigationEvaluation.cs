@@ -77,7 +77,7 @@ public static class MitigationEvaluation
         var localized = Localizer.Localize(fitted, data, new LocalizeOptions { Pi = pi }).Rows;
         var g = fitted.Model.Graph;
         var rootCauses = localized.Select(r => (IReadOnlyList<int>)r.RootCauses.Select(g.IndexOf).ToArray()).ToList();
-        var cut = scm.LabelCut(normal);
+        var cut = scm.LabelCut;
         var reachable = new bool[anomalyRows];
         Parallel.For(0, anomalyRows, r => reachable[r] = LabelReachable(scm, anomalies.NoiseRow(r), cut));
         var scores = new List<MitigationScore>();

@@ -202,7 +202,7 @@ public sealed class AdultScm : RootClamScm
     };
 
     /// <summary>The median of <see cref="IncomeCuts"/>: the label a mitigated row must return to.</summary>
-    public override double LabelCut(RootClamSample sample) => IncomeCuts.Median;
+    public override double LabelCut => IncomeCuts.Median;
 
     public override bool LabelIsNormal(double income, double cut) => income <= cut;
 

@@ -83,7 +83,7 @@ public sealed class LoanScm : RootClamScm
 
     public override double MeanShift(int node) => Shifts.GetValueOrDefault(Nodes[node]);
 
-    public override double LabelCut(RootClamSample sample) => FlippedLabel;
+    public override double LabelCut => FlippedLabel;
 
     /// <summary>L, D, I, S each from -30 to 30 in steps of 5 (shifts are 4, 9, -4 and -25).</summary>
     public override IReadOnlyList<double[]> ActionGrid { get; } = Enumerable.Repeat(Steps(-30, 30, 5), 4).ToArray();

@@ -83,8 +83,8 @@ public abstract class RootClamScm
     /// <summary>The nodes the protocol's anomaly detector is trained on and scores (null: every node).</summary>
     public virtual IReadOnlyList<string>? DetectorNodes => null;
 
-    /// <summary>The label cut of the mitigation protocol, from the normal rows of a sample.</summary>
-    public abstract double LabelCut(RootClamSample sample);
+    /// <summary>The label cut of the mitigation protocol: a mitigated row's label must be normal under it (<see cref="LabelIsNormal"/>).</summary>
+    public abstract double LabelCut { get; }
 
     /// <summary>Whether a label is normal under <paramref name="cut"/> (Loan: y &gt; cut; Adult: income &lt;= cut).</summary>
     public abstract bool LabelIsNormal(double label, double cut);
