@@ -78,8 +78,8 @@ public static class MitigationEvaluation
         var g = fitted.Model.Graph;
         var rootCauses = localized.Select(r => (IReadOnlyList<int>)r.RootCauses.Select(g.IndexOf).ToArray()).ToList();
         var cut = scm.LabelCut;
-        var reachable = new bool[anomalyRows];
-        Parallel.For(0, anomalyRows, r => reachable[r] = LabelReachable(scm, anomalies.NoiseRow(r), cut));
+        // Per anomalous row, computed once when some detector first flags it (the grid search is the evaluation's costliest part).
+        var reachable = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
         var scores = new List<MitigationScore>();
         scopes ??= [ActionScope.RootCauses];
         foreach (var (detector, scope, alpha) in from d in detectors from s in scopes from a in alphas select (d, s, a))
@@ -88,6 +88,8 @@ public static class MitigationEvaluation
             var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope, DetectorNodes = scm.DetectorNodes });
             var result = mitigator.Mitigate(anomalies.Data, rootCauses);
             var elapsed = clock.Elapsed.TotalMilliseconds;
+            Parallel.ForEach(result.Rows.Where(row => row.ScoreBefore > result.Threshold), row =>
+                reachable.GetOrAdd(row.Row, r => LabelReachable(scm, anomalies.NoiseRow(r), cut)));
             int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;
             var norms = new List<double>();
             var detectorNorms = new List<double>();

@@ -1,12 +1,14 @@
 namespace OrleansRca.Causal.RootCause;
 
 /// <summary>One derived feature of a node's parents.</summary>
-internal enum TermKind { Linear, Square, Hinge, Product, MaxDiff }
+internal enum TermKind { Linear, Square, Hinge, Product, MaxDiff, Step, GatedLinear }
 
 /// <summary>
 /// A term over parents <c>A</c> (and <c>B</c>): with z = (x − mean) / sd per parent, Linear z_a, Square z_a²,
 /// Hinge max(0, z_a − knot), Product z_a·z_b, MaxDiff max(0, x_a − x_b) on the raw scale (so that a
-/// maximum of parents, as in a service waiting for parallel calls, is exactly representable).
+/// maximum of parents, as in a service waiting for parallel calls, is exactly representable), Step 1 when
+/// z_a &gt; knot (else 0), GatedLinear z_b when z_a &gt; knot (else 0): with the linear terms, one linear model on
+/// each side of a threshold of parent a (a rule that switches a mechanism off past a limit).
 /// </summary>
 internal readonly record struct Term(TermKind Kind, int A, int B, double Knot);
 
@@ -27,6 +29,8 @@ internal sealed class BasisSpec(double[] means, double[] scales, Term[] terms, s
             case TermKind.Square: { var z = Z(term.A, parents); return z * z; }
             case TermKind.Hinge: return Math.Max(0, Z(term.A, parents) - term.Knot);
             case TermKind.Product: return Z(term.A, parents) * Z(term.B, parents);
+            case TermKind.Step: return Z(term.A, parents) > term.Knot ? 1 : 0;
+            case TermKind.GatedLinear: return Z(term.A, parents) > term.Knot ? Z(term.B, parents) : 0;
             default: return Math.Max(0, parents[term.A] - parents[term.B]);
         }
     }

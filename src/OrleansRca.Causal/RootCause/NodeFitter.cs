@@ -4,7 +4,7 @@ using OrleansRca.Causal.Fitting;
 namespace OrleansRca.Causal.RootCause;
 
 /// <summary>How well a node's mechanism explains its normal data, and what the fit had to work around.</summary>
-/// <param name="Family">root, given, constant, linear, quadratic or spline.</param>
+/// <param name="Family">root, given, constant, linear, quadratic, spline or split.</param>
 /// <param name="HeldOutR2">1 − held-out MSE / variance (cross-validated; in-sample for given mechanisms).</param>
 /// <param name="HeldOutRmse">Root mean squared held-out error of the chosen family.</param>
 /// <param name="LinearRmse">The same for plain least squares, for comparison (NaN when not fitted).</param>
@@ -22,9 +22,10 @@ public sealed record NodeFit(int Node, Mechanism? Mechanism, NoiseDistribution N
 
 /// <summary>
 /// Per-node fitting on normal data. A node reads only its own column and its parents', so every node
-/// fits independently (a node grain fits its own). Candidates: plain least squares, and two ridge
+/// fits independently (a node grain fits its own). Candidates: plain least squares, and three ridge
 /// basis expansions that capture what real mechanisms do (quadratic terms and interactions; hinges at
-/// parent quantiles and max-like differences). The family and the ridge strength are chosen by
+/// parent quantiles and max-like differences; a split: one linear model on each side of the threshold of one
+/// parent that best splits the linear fit's residual, as when a limit switches a mechanism off). The family and the ridge strength are chosen by
 /// 5-fold cross-validated error; a flexible family must beat the linear one by 1% to be taken, so
 /// linear data stay linear. The noise distribution is built from out-of-fold residuals: a residual the
 /// fit never saw is what an anomalous row's residual is compared with, so flexible fits do not make
@@ -101,6 +102,7 @@ public static class NodeFitter
         new Random(unchecked(17 * n + 31 * node)).Shuffle(order);
         var yPermuted = order.Select(r => y[r]).ToArray();
         var specs = Specs(keptColumns, kept.Length <= MaxParentsForPairs, notes, kept.Length);
+        if (SplitSpec(specs[0], keptColumns, LinearResidual(name, keptNames, keptColumns, y)) is { } split) specs.Add(split);
         Candidate? linear = null;
         Candidate? flexible = null;
         foreach (var spec in specs)
@@ -190,6 +192,60 @@ public static class NodeFitter
             centred.Add(residual);
         }
         return [.. kept];
+    }
+
+    /// <summary>Each side of a split keeps at least this share of the rows, so a split never isolates a few outliers.</summary>
+    private const double MinSideShare = 0.02;
+
+    private static double[] LinearResidual(string name, string[] names, double[][] columns, double[] y)
+    {
+        var fit = LeastSquares.Fit(name, names, columns, y);
+        var residual = (double[])y.Clone();
+        for (var k = 0; k < columns.Length; k++) TensorPrimitives.MultiplyAdd(columns[k], -fit.Weights[k], residual, residual);
+        TensorPrimitives.Add(residual, -fit.Intercept, residual);
+        return residual;
+    }
+
+    /// <summary>
+    /// The split family: the linear terms plus, past the threshold of one parent, a step and a second set of linear
+    /// terms. The parent and threshold are the regression stump's: of all parents and all splits between two distinct
+    /// values, the one that most reduces the squared residual of the linear fit around each side's mean. Null when no
+    /// split leaves both sides large enough.
+    /// </summary>
+    private static BasisSpec? SplitSpec(BasisSpec linear, double[][] parents, double[] residual)
+    {
+        (int Parent, double Threshold, double Gain)? best = null;
+        for (var k = 0; k < parents.Length; k++)
+            if (BestSplit(parents[k], residual) is { } split && (best is null || split.Gain > best.Value.Gain))
+                best = (k, split.Threshold, split.Gain);
+        if (best is not { } b) return null;
+        var knot = (b.Threshold - linear.Means[b.Parent]) / linear.Scales[b.Parent];
+        var terms = new List<Term>(linear.Terms) { new(TermKind.Step, b.Parent, -1, knot) };
+        for (var k = 0; k < parents.Length; k++) terms.Add(new Term(TermKind.GatedLinear, b.Parent, k, knot));
+        return new BasisSpec(linear.Means, linear.Scales, [.. terms], "split");
+    }
+
+    /// <summary>The split of <paramref name="x"/> that most reduces the squared error of <paramref name="r"/> around each side's mean, and that reduction.</summary>
+    private static (double Threshold, double Gain)? BestSplit(double[] x, double[] r)
+    {
+        var n = x.Length;
+        var order = Enumerable.Range(0, n).ToArray();
+        Array.Sort(x.ToArray(), order);
+        var total = r.Sum();
+        var minSide = Math.Max(1, (int)(MinSideShare * n));
+        double left = 0;
+        (double Threshold, double Gain)? best = null;
+        for (var i = 0; i < n - 1; i++)
+        {
+            left += r[order[i]];
+            var (a, b) = (x[order[i]], x[order[i + 1]]);
+            var nl = i + 1;
+            if (nl < minSide || n - nl < minSide || a == b) continue;
+            var right = total - left;
+            var gain = left * left / nl + right * right / (n - nl) - total * total / n;
+            if (best is null || gain > best.Value.Gain) best = ((a + b) / 2, gain);
+        }
+        return best;
     }
 
     private static List<BasisSpec> Specs(double[][] parents, bool pairs, List<string> notes, int p)

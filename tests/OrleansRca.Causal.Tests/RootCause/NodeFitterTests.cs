@@ -36,6 +36,30 @@ public sealed class NodeFitterTests
         Assert.Equal(flexible.Quality.HeldOutRmse, flexible.Noise.StandardDeviation, 0.01);
     }
 
+    /// <summary>
+    /// A limit that switches a mechanism off (Adult's hours are 0 from age 70): y = 30 + 2b + e below a = 70, exactly 0
+    /// above. The split family finds the threshold between the two sample values around 70 and fits each side, so
+    /// the held-out error is the noise's on the lower side only (0.3 sqrt(0.7)) and the mechanism is 0 past the limit.
+    /// </summary>
+    [Fact]
+    public void A_limit_that_switches_a_mechanism_off_gets_the_split_family_at_that_limit()
+    {
+        var random = new Random(21);
+        var a = Enumerable.Range(0, 3000).Select(_ => 100 * random.NextDouble()).ToArray();
+        var b = Gaussian(3000, 22);
+        var e = Gaussian(3000, 23, 0.3);
+        var y = a.Select((v, i) => v < 70 ? 30 + 2 * b[i] + e[i] : 0).ToArray();
+        var fit = NodeFitter.Fit(Model(["a", "b"]), 2, new DataTable(["a", "b", "y"], [a, b, y]));
+        Assert.Equal("split", fit.Quality.Family);
+        var lower = a.Where(v => v < 70).Max();
+        var upper = a.Where(v => v >= 70).Min();
+        Assert.InRange(fit.Quality.HeldOutRmse, 0.2, 0.3);
+        Assert.True(fit.Quality.LinearRmse > 10 * fit.Quality.HeldOutRmse, $"linear {fit.Quality.LinearRmse}");
+        Assert.Equal(32, fit.Mechanism!.Evaluate([lower, 1.0]), 0.1);
+        Assert.Equal(0, fit.Mechanism.Evaluate([upper, 1.0]), 0.1);
+        Assert.Equal(0, fit.Mechanism.Evaluate([95, -2.0]), 0.1);
+    }
+
     [Fact]
     public void Constant_and_collinear_parents_are_dropped_and_named()
     {
