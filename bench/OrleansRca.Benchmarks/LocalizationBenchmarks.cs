@@ -23,7 +23,7 @@ public static class LocalizationBenchmarks
             yield return ("500-node DAG: noise CDF scores + flags + ranking, 100 rows", ms, "fitted model given (target <= 50 ms; DoWhy 17.8 s)");
             var targetMs = Timing.Median(repetitions, () => Localizer.Localize(fitted, data, new LocalizeOptions { Target = "X499" }));
             yield return ("500-node DAG: the same with --target X499", targetMs, "family-wise blame, single-cause ranking");
-            yield return ("500-node DAG: fit every node on 10,000 normal rows", fitMs, "linear / quadratic / spline ridge, 5-fold CV per node");
+            yield return ("500-node DAG: fit every node on 10,000 normal rows", fitMs, "linear / quadratic / spline / split ridge, 5-fold CV per node");
         }
 
         // 2. Shapley attribution for 10 rows on a 20-node DAG (sampled permutations: more than 8 upstream nodes).
