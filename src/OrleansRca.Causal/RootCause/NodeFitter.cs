@@ -87,13 +87,14 @@ public static class NodeFitter
         }
         var keptColumns = kept.Select(k => parentColumns[k]).ToArray();
         var keptNames = kept.Select(k => parentNames[k]).ToArray();
+        // Least squares on all rows: the mechanism when the linear family wins, and the residual the split is searched on.
+        var leastSquares = ExpandLinear(LeastSquares.Fit(name, keptNames, keptColumns, y), kept, parentNames.Length);
 
         if (n < MinRowsForSelection)
         {
             notes.Add($"only {n} normal rows: linear least squares without cross-validation, in-sample residuals");
-            var lin = ExpandLinear(LeastSquares.Fit(name, keptNames, keptColumns, y), kept, parentNames.Length);
-            var noise = Abduct(lin, parentColumns, y);
-            return new NodeFit(node, lin, noise, scale,
+            var noise = Abduct(leastSquares, parentColumns, y);
+            return new NodeFit(node, leastSquares, noise, scale,
                 new NodeFitQuality(name, "linear", n, 1 - Variance(noise) / Variance(y), Math.Sqrt(noise.Average(e => e * e)), double.NaN, 0, notes));
         }
 
@@ -102,7 +103,7 @@ public static class NodeFitter
         new Random(unchecked(17 * n + 31 * node)).Shuffle(order);
         var yPermuted = order.Select(r => y[r]).ToArray();
         var specs = Specs(keptColumns, kept.Length <= MaxParentsForPairs, notes, kept.Length);
-        if (SplitSpec(specs[0], keptColumns, LinearResidual(name, keptNames, keptColumns, y)) is { } split) specs.Add(split);
+        if (SplitSpec(specs[0], keptColumns, Abduct(leastSquares, parentColumns, y)) is { } split) specs.Add(split);
         Candidate? linear = null;
         Candidate? flexible = null;
         foreach (var spec in specs)
@@ -127,7 +128,7 @@ public static class NodeFitter
 
         Mechanism mechanism;
         if (best.Spec.Family == "linear")
-            mechanism = ExpandLinear(LeastSquares.Fit(name, keptNames, keptColumns, y), kept, parentNames.Length);
+            mechanism = leastSquares;
         else
         {
             var all = new FoldSums(best.Features, yPermuted, 1);
@@ -196,15 +197,6 @@ public static class NodeFitter
 
     /// <summary>Each side of a split keeps at least this share of the rows, so a split never isolates a few outliers.</summary>
     private const double MinSideShare = 0.02;
-
-    private static double[] LinearResidual(string name, string[] names, double[][] columns, double[] y)
-    {
-        var fit = LeastSquares.Fit(name, names, columns, y);
-        var residual = (double[])y.Clone();
-        for (var k = 0; k < columns.Length; k++) TensorPrimitives.MultiplyAdd(columns[k], -fit.Weights[k], residual, residual);
-        TensorPrimitives.Add(residual, -fit.Intercept, residual);
-        return residual;
-    }
 
     /// <summary>
     /// The split family: the linear terms plus, past the threshold of one parent, a step and a second set of linear
