@@ -207,10 +207,11 @@ public sealed class AdultScm : RootClamScm
     public override bool LabelIsNormal(double income, double cut) => income <= cut;
 
     /// <summary>
-    /// RootCLAM's Adult detector leaves relationship and income out (its input drops the last four one-hot columns,
-    /// relationship's three and income): the others.
+    /// RootCLAM's Adult detector leaves income out and watches every other node: its input is the zero-padded matrix
+    /// with four columns per node (<c>fill_up_with_zeros</c>), and <c>[:, :-4]</c> in <c>main_adult.py</c> drops the
+    /// last node's block, income's.
     /// </summary>
-    public override IReadOnlyList<string>? DetectorNodes => Nodes.Where(n => n is not ("relationship" or "income")).ToArray();
+    public override IReadOnlyList<string>? DetectorNodes => Nodes.Where(n => n != "income").ToArray();
 
     /// <summary>
     /// Age from -160 to 40 in steps of 5, education from -30 to 10 in steps of 1, hours from -80 to 40 in steps of 2.5:
