@@ -137,13 +137,19 @@ public sealed class ResumeTests(FailoverClusterFixture fixture, ITestOutputHelpe
         await fixture.EnsureThreeSilosAsync();
         var primary = fixture.PrimarySilo;
         var (id, home) = await fixture.PlaceOrchestratorAsync(s => s != primary);
-        var request = TestAnalyses.Request(rows: 1500, seed: 35, bootstrap: 300);
+        // Long enough (about 10 s here) that it is still running once its resume reminder is in, even when a silo
+        // added by an earlier test makes the reminder late: with 300 bootstrap draws it once finished first.
+        var request = TestAnalyses.Request(rows: 1500, seed: 35, bootstrap: 1500);
+        var submitted = Stopwatch.StartNew();
         await fixture.SubmitAsync(id, AnalysisKinds.Mediation, request.ToJsonString());
         var deadline = DateTime.UtcNow.AddSeconds(60);
         // Killed once it is under way and has outlived the grace (so it has its resume reminder).
-        while ((Stored(id) is not { Stage: AnalysisStage.Running, Progress: > 0.25 } || ResumeReminder(id) is null) && DateTime.UtcNow < deadline)
+        while ((Stored(id) is not { Stage: AnalysisStage.Running, Progress: > 0.25 } || ResumeReminder(id) is null)
+               && Stored(id) is not { Stage: AnalysisStage.Succeeded or AnalysisStage.Failed } && DateTime.UtcNow < deadline)
             await Task.Delay(20);
-        Assert.True(Stored(id) is { Stage: AnalysisStage.Running }, $"the analysis did not get going, or finished first: {Stored(id)?.Stage}");
+        output.WriteLine($"killing {submitted.Elapsed.TotalSeconds:F1} s after the submission, at progress {Stored(id)?.Progress:F2}");
+        Assert.True(Stored(id) is { Stage: AnalysisStage.Running },
+            $"the analysis did not get going, or finished first: {Stored(id)?.Stage} after {submitted.Elapsed.TotalSeconds:F1} s, resume reminder {(ResumeReminder(id) is null ? "absent" : "present")}");
         Assert.True(ResumeReminder(id) is not null, "the analysis has no resume reminder");
 
         var clock = Stopwatch.StartNew();
