@@ -137,7 +137,7 @@ public sealed class ResumeTests(FailoverClusterFixture fixture, ITestOutputHelpe
         await fixture.EnsureThreeSilosAsync();
         var primary = fixture.PrimarySilo;
         var (id, home) = await fixture.PlaceOrchestratorAsync(s => s != primary);
-        // Long enough (about 10 s here) that it is still running once its resume reminder is in, even when a silo
+        // Long enough (about 15 s here) that it is still running once its resume reminder is in, even when a silo
         // added by an earlier test makes the reminder late: with 300 bootstrap draws it once finished first.
         var request = TestAnalyses.Request(rows: 1500, seed: 35, bootstrap: 1500);
         var submitted = Stopwatch.StartNew();
