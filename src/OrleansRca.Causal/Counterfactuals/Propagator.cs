@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace OrleansRca.Causal.Counterfactuals;
 
 /// <summary>
-/// Columnar counterfactual propagation and noise abduction for additive-noise models.
+/// Columnar counterfactual propagation and noise abduction (additive noise, or each mechanism's own coupling).
 /// Columns are node-indexed arrays of full-length <c>double[]</c>. Work is cut into row chunks
 /// that fit in cache; each chunk runs all requested nodes in topological order, and chunks run
 /// in parallel.
@@ -14,7 +14,7 @@ public static class Propagator
     public const int ChunkRows = 2048;
 
     /// <summary>
-    /// Abducts the noise of every node: u = x - f(parents) (a root's noise is its value).
+    /// Abducts the noise of every node: u = x - f(parents) for additive noise (a root's noise is its value).
     /// <paramref name="data"/> is node-indexed. Root columns are shared, not copied.
     /// </summary>
     public static double[][] Abduct(CausalModel model, IReadOnlyList<double[]> data, int maxParallelism = -1)
@@ -32,16 +32,15 @@ public static class Propagator
         {
             foreach (var v in toCompute)
             {
-                var output = noise[v].AsSpan(start, length);
-                model.EvaluateMechanism(v, ParentSlices(g.Parents[v], data, start, length), output);
-                TensorPrimitives.Subtract(data[v].AsSpan(start, length), output, output);
+                model.AbductNoise(v, ParentSlices(g.Parents[v], data, start, length), data[v].AsSpan(start, length), noise[v].AsSpan(start, length));
             }
         });
         return noise;
     }
 
     /// <summary>
-    /// Computes <paramref name="nodes"/> (in topological order) as x = f(parents) + u. Every parent of
+    /// Computes <paramref name="nodes"/> (in topological order) as x = f(parents) + u (or the mechanism's own
+    /// <see cref="Mechanism.Apply(ReadOnlySpan{ReadOnlyMemory{double}}, ReadOnlySpan{double}, Span{double})"/>). Every parent of
     /// a listed node must either be listed earlier or already have a column in <paramref name="values"/>
     /// (a baseline or a forced value). Listed nodes in <paramref name="keep"/> (all when null) get fresh
     /// full-length arrays in <paramref name="values"/>; the others live only in per-chunk scratch
@@ -92,11 +91,7 @@ public static class Propagator
                         slices[k] = local[parents[k]].IsEmpty && values[parents[k]] is { } column ? column.AsMemory(start, length) : local[parents[k]];
                     if (moved?[v] is { } parts)
                         MoveParts(parts, slices, ParentSlices(parents, baseline!, start, length), baseline![v]!.AsSpan(start, length), output.Span);
-                    else
-                    {
-                        model.EvaluateMechanism(v, slices, output.Span);
-                        TensorPrimitives.Add(output.Span, noise[v]!.AsSpan(start, length), output.Span);
-                    }
+                    else model.ApplyMechanism(v, slices, noise[v]!.AsSpan(start, length), output.Span);
                     local[v] = output;
                 }
             }

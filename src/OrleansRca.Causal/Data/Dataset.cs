@@ -48,9 +48,13 @@ public sealed class Dataset(string id, string source, IReadOnlyList<string> name
     /// <summary>Whether <paramref name="id"/> could be a dataset id (32 lower-case hex digits).</summary>
     public static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
 
+    /// <summary>Largest code of a categorical column: a coded node's fit is one regression per code, so their number is bounded.</summary>
+    public const int MaxCode = 31;
+
     /// <summary>
     /// The columns of <paramref name="required"/>, in that order, as a table. A missing column, a cell that
-    /// is not a finite number, a binary column with another value, or (with <see cref="MissingPolicy.Error"/>)
+    /// is not a finite number, a binary column with another value, a categorical one with a value that is not a code
+    /// 0 .. <see cref="MaxCode"/>, or (with <see cref="MissingPolicy.Error"/>)
     /// an empty cell is an <see cref="InputException"/> naming column and row: the earliest such row among the
     /// required columns. With another policy, gaps stay NaN for <see cref="MissingValues.Fill"/>.
     /// </summary>
@@ -71,7 +75,8 @@ public sealed class Dataset(string id, string source, IReadOnlyList<string> name
             var column = Columns[k]!;
             picked[c] = column;
             var binary = types is not null && types[c] == NodeType.Binary;
-            if (!binary && missing != MissingPolicy.Error) continue;
+            var coded = types is not null && types[c] == NodeType.Categorical;
+            if (!binary && !coded && missing != MissingPolicy.Error) continue;
             for (var r = 0; r < column.Length; r++)
             {
                 var v = column[r];
@@ -86,6 +91,12 @@ public sealed class Dataset(string id, string source, IReadOnlyList<string> name
                 {
                     if (first is null || r + 1 < first.Row)
                         first = new CellProblem(r + 1, $"{Source}: column '{required[c]}', row {r + 1}: {v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not 0 or 1 (the node is binary)");
+                    break;
+                }
+                if (coded && !(v >= 0 && v == Math.Floor(v) && v <= MaxCode))
+                {
+                    if (first is null || r + 1 < first.Row)
+                        first = new CellProblem(r + 1, $"{Source}: column '{required[c]}', row {r + 1}: {v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code 0, 1, 2, ... up to {MaxCode} (the node is categorical)");
                     break;
                 }
             }

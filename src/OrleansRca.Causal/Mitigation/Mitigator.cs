@@ -389,7 +389,7 @@ public sealed class Mitigator
         {
             var ps = g.Parents[v];
             for (var k = 0; k < ps.Length; k++) parents[k] = x[ps[k]];
-            var value = (Model.Mechanisms[v]?.Evaluate(parents[..ps.Length]) ?? 0) + noise[v][r];
+            var value = Model.Mechanisms[v] is { } mechanism ? mechanism.Apply(parents[..ps.Length], noise[v][r]) : noise[v][r];
             var j = Array.IndexOf(acted, v);
             x[v] = j >= 0 ? value + theta[j] : value;
         }

@@ -2,7 +2,8 @@ namespace OrleansRca.Causal.Models;
 
 public enum NodeRole { Covariate, Treatment, Mediator, Outcome }
 
-public enum NodeType { Continuous, Binary }
+/// <summary>Continuous values; 0/1; or integer codes 0, 1, 2, ... (<see cref="Categorical"/>: fitted mechanisms keep a row's quantile among the codes).</summary>
+public enum NodeType { Continuous, Binary, Categorical }
 
 public sealed record NodeSpec(string Name, NodeRole Role, NodeType Type, bool Controllable);
 
@@ -41,17 +42,20 @@ public sealed class CausalModel
     public IEnumerable<int> NodesWithRole(NodeRole role) =>
         Enumerable.Range(0, Count).Where(v => Nodes[v].Role == role);
 
-    /// <summary>f(parents) of one node over a batch; roots without a mechanism contribute 0.</summary>
-    public void EvaluateMechanism(int node, ReadOnlySpan<ReadOnlyMemory<double>> parents, Span<double> output)
+    /// <summary>A node's values from its parents and noise; a root without a mechanism is its noise.</summary>
+    public void ApplyMechanism(int node, ReadOnlySpan<ReadOnlyMemory<double>> parents, ReadOnlySpan<double> noise, Span<double> output)
     {
-        var mechanism = Mechanisms[node];
-        if (mechanism is null)
-        {
-            if (!Graph.IsRoot(node))
-                throw new InvalidOperationException($"node '{Graph.Names[node]}' has no mechanism: fit the model first");
-            output.Clear();
-            return;
-        }
-        mechanism.Evaluate(parents, output);
+        if (Mechanism(node) is { } mechanism) mechanism.Apply(parents, noise, output);
+        else noise.CopyTo(output);
     }
+
+    /// <summary>A node's noise from its parents and values; a root without a mechanism: its values.</summary>
+    public void AbductNoise(int node, ReadOnlySpan<ReadOnlyMemory<double>> parents, ReadOnlySpan<double> values, Span<double> output)
+    {
+        if (Mechanism(node) is { } mechanism) mechanism.Abduct(parents, values, output);
+        else values.CopyTo(output);
+    }
+
+    private Mechanism? Mechanism(int node) => Mechanisms[node] ?? (Graph.IsRoot(node) ? null
+        : throw new InvalidOperationException($"node '{Graph.Names[node]}' has no mechanism: fit the model first"));
 }

@@ -1,8 +1,9 @@
 namespace OrleansRca.Causal.Models;
 
 /// <summary>
-/// The deterministic part f of an additive-noise mechanism x = f(parents) + u. Parent values are
-/// passed in the order of the node's parents in the graph.
+/// The deterministic part f of an additive-noise mechanism x = f(parents) + u (or, for a mechanism that
+/// overrides <c>Apply</c> and <c>Abduct</c>, one whose noise lies inside it). Parent values are passed in
+/// the order of the node's parents in the graph.
 /// </summary>
 public abstract class Mechanism
 {
@@ -11,6 +12,26 @@ public abstract class Mechanism
 
     /// <summary>f for one row.</summary>
     public abstract double Evaluate(ReadOnlySpan<double> parents);
+
+    /// <summary>
+    /// The node's value from its parents and its noise: f(parents) + u for additive noise. A mechanism whose noise lies
+    /// inside it (a coded node's quantile) overrides this and <see cref="Abduct(ReadOnlySpan{ReadOnlyMemory{double}}, ReadOnlySpan{double}, Span{double})"/>.
+    /// </summary>
+    public virtual void Apply(ReadOnlySpan<ReadOnlyMemory<double>> parents, ReadOnlySpan<double> noise, Span<double> output)
+    {
+        Evaluate(parents, output);
+        TensorPrimitives.Add(output, noise, output);
+    }
+
+    /// <summary>One row of <see cref="Apply(ReadOnlySpan{ReadOnlyMemory{double}}, ReadOnlySpan{double}, Span{double})"/>.</summary>
+    public virtual double Apply(ReadOnlySpan<double> parents, double noise) => Evaluate(parents) + noise;
+
+    /// <summary>The noise that gives the node its value <paramref name="x"/> under these parents: x − f(parents) for additive noise.</summary>
+    public virtual void Abduct(ReadOnlySpan<ReadOnlyMemory<double>> parents, ReadOnlySpan<double> x, Span<double> output)
+    {
+        Evaluate(parents, output);
+        TensorPrimitives.Subtract(x, output, output);
+    }
 
     /// <summary>
     /// f = constant + Σ parts, each part reading only its <c>Parents</c> (positions in the parent list;

@@ -48,8 +48,8 @@ public static class ModelFile
             var typeText = String(node, "type", $"node '{nodeName}'", source) ?? "continuous";
             var type = typeText switch
             {
-                "continuous" => NodeType.Continuous, "binary" => NodeType.Binary,
-                _ => throw new InputException($"{source}: node '{nodeName}' has type '{typeText}'; use continuous or binary"),
+                "continuous" => NodeType.Continuous, "binary" => NodeType.Binary, "categorical" => NodeType.Categorical,
+                _ => throw new InputException($"{source}: node '{nodeName}' has type '{typeText}'; use continuous, binary or categorical"),
             };
             var controllable = true;
             if (node["controllable"] is { } c)

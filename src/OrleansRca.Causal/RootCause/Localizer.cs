@@ -194,10 +194,7 @@ public static class Localizer
         var x = data.Anomalies[g.Names[v]];
         var noise = new double[x.Length];
         if (fit.Mechanism is not null)
-        {
-            fit.Mechanism.Evaluate(g.Parents[v].Select(p => (ReadOnlyMemory<double>)data.Anomalies[g.Names[p]]).ToArray(), noise);
-            System.Numerics.Tensors.TensorPrimitives.Subtract(x, noise, noise);
-        }
+            fit.Mechanism.Abduct(g.Parents[v].Select(p => (ReadOnlyMemory<double>)data.Anomalies[g.Names[p]]).ToArray(), x, noise);
         else x.CopyTo(noise, 0);
         var cdf = new double[x.Length];
         var surprise = new double[x.Length];

@@ -4,7 +4,7 @@ using OrleansRca.Causal.Fitting;
 namespace OrleansRca.Causal.RootCause;
 
 /// <summary>How well a node's mechanism explains its normal data, and what the fit had to work around.</summary>
-/// <param name="Family">root, given, constant, linear, quadratic, spline or split.</param>
+/// <param name="Family">root, given, constant, linear, quadratic, spline, split or coded (a categorical node).</param>
 /// <param name="HeldOutR2">1 − held-out MSE / variance (cross-validated; in-sample for given mechanisms).</param>
 /// <param name="HeldOutRmse">Root mean squared held-out error of the chosen family.</param>
 /// <param name="LinearRmse">The same for plain least squares, for comparison (NaN when not fitted).</param>
@@ -45,7 +45,42 @@ public static class NodeFitter
     /// Fits node <paramref name="node"/>: a given mechanism is kept (noise abducted on the normal rows),
     /// a root's noise is its value, any other node is fitted. <paramref name="normal"/> must have no gaps.
     /// </summary>
-    public static NodeFit Fit(CausalModel model, int node, DataTable normal)
+    public static NodeFit Fit(CausalModel model, int node, DataTable normal) =>
+        model.Nodes[node].Type == NodeType.Categorical && !model.Graph.IsRoot(node) && model.Mechanisms[node] is null
+            ? FitCoded(model, node, normal)
+            : FitAdditive(model, node, normal);
+
+    /// <summary>
+    /// A coded node (<see cref="NodeType.Categorical"/>, codes 0, 1, 2, ...): P(x ≤ k | parents) is fitted for every code
+    /// but the last, by this same fitter on the indicator column (family and ridge chosen as for any node), and the fits
+    /// make a <see cref="CodedMechanism"/>. Its noise on the normal rows is each row's quantile (in sample). The quality
+    /// figures are the indicator fits' means.
+    /// </summary>
+    private static NodeFit FitCoded(CausalModel model, int node, DataTable normal)
+    {
+        var g = model.Graph;
+        var name = g.Names[node];
+        var y = normal[name];
+        var codes = (int)y.Max() + 1;
+        if (codes < 2) return FitAdditive(model, node, normal);
+        var column = normal.IndexOf(name);
+        var indicators = new NodeFit[codes - 1];
+        for (var k = 0; k < codes - 1; k++)
+        {
+            var below = k;
+            var indicator = y.Select(v => v <= below ? 1.0 : 0.0).ToArray();
+            indicators[k] = FitAdditive(model, node, new DataTable(normal.Names, normal.Columns.Select((c, i) => i == column ? indicator : c).ToList()));
+        }
+        var mechanism = new CodedMechanism(indicators.Select(f => f.Mechanism!).ToArray());
+        var noise = Abduct(mechanism, g.Parents[node].Select(p => normal[g.Names[p]]).ToArray(), y);
+        var notes = new List<string> { $"{codes} codes: P({name} <= k) fitted per code ({string.Join(", ", indicators.Select(f => f.Quality.Family))})" };
+        notes.AddRange(indicators.SelectMany(f => f.Quality.Notes).Distinct());
+        return new NodeFit(node, mechanism, noise, 1,
+            new NodeFitQuality(name, "coded", y.Length, indicators.Average(f => f.Quality.HeldOutR2), indicators.Average(f => f.Quality.HeldOutRmse),
+                indicators.Average(f => f.Quality.LinearRmse), double.NaN, notes));
+    }
+
+    private static NodeFit FitAdditive(CausalModel model, int node, DataTable normal)
     {
         var g = model.Graph;
         var name = g.Names[node];
@@ -151,8 +186,7 @@ public static class NodeFitter
     private static double[] Abduct(Mechanism mechanism, double[][] parents, double[] y)
     {
         var output = new double[y.Length];
-        mechanism.Evaluate(parents.Select(c => (ReadOnlyMemory<double>)c).ToArray(), output);
-        TensorPrimitives.Subtract(y, output, output);
+        mechanism.Abduct(parents.Select(c => (ReadOnlyMemory<double>)c).ToArray(), y, output);
         return output;
     }
 

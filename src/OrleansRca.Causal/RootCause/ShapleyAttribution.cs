@@ -181,29 +181,23 @@ public sealed class ShapleyAttribution
             var d = owner._nodes.Length;
             var values = state ?? NewState();
             var model = owner._model.Model;
+            double[]? rowConstant = null;
             for (var k = 0; k < d; k++)
             {
                 if (changed >= 0 && !owner._affects[changed][k]) continue;
                 var node = owner._nodes[k];
                 var parents = owner._parentPositions[k];
-                var output = values[k];
-                if (parents.Length == 0 && model.Mechanisms[node] is null) output.AsSpan().Clear();
-                else
-                {
-                    var slices = new ReadOnlyMemory<double>[parents.Length];
-                    for (var p = 0; p < parents.Length; p++) slices[p] = values[parents[p]];
-                    model.EvaluateMechanism(node, slices, output);
-                }
+                // A member keeps the row's own noise in every draw; the others take the drawn normal noise.
+                double[] noise;
                 if (member[k])
                 {
-                    var u = rowNoise[node];
-                    for (var i = 0; i < _n; i++) output[i] += u;
+                    noise = rowConstant ??= new double[_n];
+                    Array.Fill(noise, rowNoise[node]);
                 }
-                else
-                {
-                    var u = drawn[k];
-                    for (var i = 0; i < _n; i++) output[i] += u[i];
-                }
+                else noise = drawn[k];
+                var slices = new ReadOnlyMemory<double>[parents.Length];
+                for (var p = 0; p < parents.Length; p++) slices[p] = values[parents[p]];
+                model.ApplyMechanism(node, slices, noise, values[k]);
             }
             var target = values[d - 1];
             var count = 0;

@@ -220,6 +220,11 @@ public sealed class AdultScm : RootClamScm
     /// </summary>
     public override IReadOnlyList<double[]> ActionGrid { get; } = [Steps(-160, 40, 5), Steps(-30, 10, 1), Steps(-80, 40, 2.5)];
 
-    /// <summary>The graph with every non-root node left to be fitted; race, native_country, gender binary/categorical codes.</summary>
-    public CausalModel Skeleton() => ToModel(null, n => n == "gender" ? NodeType.Binary : NodeType.Continuous);
+    /// <summary>The graph with every non-root node left to be fitted; gender binary, the coded nodes categorical.</summary>
+    public CausalModel Skeleton() => ToModel(null, n => n switch
+    {
+        "gender" => NodeType.Binary,
+        "race" or "native_country" or "work_class" or "marital" or "occupation" or "relationship" => NodeType.Categorical,
+        _ => NodeType.Continuous,
+    });
 }

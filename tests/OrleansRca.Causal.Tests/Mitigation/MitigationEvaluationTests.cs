@@ -25,19 +25,18 @@ public sealed class MitigationEvaluationTests
     }
 
     /// <summary>
-    /// Adult with fitted mechanisms (RootCLAM's protocol: income-selected rows, detector on every node but income): the
-    /// PCA detector (the linear autoencoder) at alpha 0.1 on every controllable node flips on more than half of the
-    /// detected rows in the true SCM (measured 0.611; RootCLAM's AE: 0.960; what is missing is the categorical nodes'
-    /// counterfactuals, docs/benchmarks.md), with a mean action norm below its 14.504; the label flips stay below what
-    /// any action could reach.
+    /// Adult with fitted mechanisms (RootCLAM's protocol: income-selected rows, detector on every node but income; the
+    /// coded nodes fitted as categorical): the PCA detector (the linear autoencoder) at alpha 0.5 on every controllable
+    /// node flips on at least 70% of the detected rows in the true SCM (measured 0.777; RootCLAM's AE: 0.960), with a
+    /// mean action norm below its 14.504; the label flips stay below what any action could reach.
     /// </summary>
     [Fact]
     public void Adult_pca_flips_the_detector_on_most_rows_with_small_actions()
     {
         var score = MitigationEvaluation.Run("adult", given: false, MitigationEvaluation.ProtocolNormalRows, MitigationEvaluation.ProtocolAnomalies, seed: 0,
-            [DetectorKind.Pca], [0.1], pi: 0.125, scopes: [ActionScope.Controllable]).Single();
+            [DetectorKind.Pca], [0.5], pi: 0.125, scopes: [ActionScope.Controllable]).Single();
         Assert.True(score.Detected > 300, $"{score.Detected} detected");
-        Assert.True(score.DetectorFlip > 0.55, $"detector flips {score.DetectorFlip:F3}");
+        Assert.True(score.DetectorFlip >= 0.7, $"detector flips {score.DetectorFlip:F3}");
         Assert.True(score.MeanNormDetector < 14.504, $"mean action norm {score.MeanNormDetector:F3}");
         Assert.True(score.LabelFlip <= score.LabelReachable, $"label flips {score.LabelFlip:F3} above the reachable {score.LabelReachable:F3}");
         Assert.True(score.LabelReachable < 0.9, $"reachable {score.LabelReachable:F3}");
