@@ -260,15 +260,25 @@ public sealed class Mitigator
 
         // Linearisation can cycle across kinks of fitted mechanisms: those rows get the penalty search, and where the
         // target is out of its reach too, the deepest point a derivative-free search finds (eq. 3's small-lambda limit).
+        // Its verdict that even the threshold is out of reach holds only locally unless every mechanism is linear (a
+        // coded node's steps have no slope at all), so the derivative-free search checks that too.
         for (var r = 0; r < rows; r++)
         {
-            if (status[r] != MitigationStatus.NotConverged) continue;
-            if (PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
-                (status[r], best[r]) = (MitigationStatus.Solved, found);
-            else if (DeepestSearch(noise, r, acted[r], theta[r]) is var (deepest, score))
+            if (status[r] == MitigationStatus.NotConverged)
             {
-                lowest[r] = score * score;
-                if (score <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deepest);
+                if (PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
+                    (status[r], best[r]) = (MitigationStatus.Solved, found);
+                else if (DeepestSearch(noise, r, acted[r], theta[r]) is var (deepest, score))
+                {
+                    lowest[r] = score * score;
+                    if (score <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deepest);
+                }
+            }
+            else if (status[r] == MitigationStatus.Unreachable && !_linear && DeepestSearch(noise, r, acted[r], theta[r]) is var (deeper, s)
+                     && s * s < lowest[r])
+            {
+                lowest[r] = s * s;
+                if (s <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deeper);
             }
         }
 

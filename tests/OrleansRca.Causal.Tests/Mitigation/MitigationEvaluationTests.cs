@@ -26,20 +26,28 @@ public sealed class MitigationEvaluationTests
 
     /// <summary>
     /// Adult with fitted mechanisms (RootCLAM's protocol: income-selected rows, detector on every node but income; the
-    /// coded nodes fitted as categorical): the PCA detector (the linear autoencoder) at alpha 0.5 on every controllable
-    /// node flips on at least 70% of the detected rows in the true SCM (measured 0.777; RootCLAM's AE: 0.960), with a
-    /// mean action norm below its 14.504; the label flips stay below what any action could reach.
+    /// coded nodes fitted as categorical): the PCA detector (the linear autoencoder) on every controllable node flips
+    /// at alpha 0.5 on at least 70% of the detected rows in the true SCM (measured 0.782; RootCLAM's AE: 0.960), with a
+    /// mean action norm below its 14.504. At alpha 0.1 the linearisation calls many rows unreachable (a coded node's
+    /// steps have no slope); the derivative-free check of that verdict keeps it at 0.511 (0.214 without the check).
+    /// The label flips stay below what any action could reach.
     /// </summary>
     [Fact]
     public void Adult_pca_flips_the_detector_on_most_rows_with_small_actions()
     {
-        var score = MitigationEvaluation.Run("adult", given: false, MitigationEvaluation.ProtocolNormalRows, MitigationEvaluation.ProtocolAnomalies, seed: 0,
-            [DetectorKind.Pca], [0.5], pi: 0.125, scopes: [ActionScope.Controllable]).Single();
-        Assert.True(score.Detected > 300, $"{score.Detected} detected");
-        Assert.True(score.DetectorFlip >= 0.7, $"detector flips {score.DetectorFlip:F3}");
-        Assert.True(score.MeanNormDetector < 14.504, $"mean action norm {score.MeanNormDetector:F3}");
-        Assert.True(score.LabelFlip <= score.LabelReachable, $"label flips {score.LabelFlip:F3} above the reachable {score.LabelReachable:F3}");
-        Assert.True(score.LabelReachable < 0.9, $"reachable {score.LabelReachable:F3}");
+        var scores = MitigationEvaluation.Run("adult", given: false, MitigationEvaluation.ProtocolNormalRows, MitigationEvaluation.ProtocolAnomalies, seed: 0,
+            [DetectorKind.Pca], [0.5, 0.1], pi: 0.125, scopes: [ActionScope.Controllable]);
+        var half = scores.Single(s => s.Alpha == 0.5);
+        Assert.True(half.Detected > 300, $"{half.Detected} detected");
+        Assert.True(half.DetectorFlip >= 0.7, $"detector flips {half.DetectorFlip:F3}");
+        Assert.True(half.MeanNormDetector < 14.504, $"mean action norm {half.MeanNormDetector:F3}");
+        var deep = scores.Single(s => s.Alpha == 0.1);
+        Assert.True(deep.DetectorFlip >= 0.45, $"detector flips at alpha 0.1: {deep.DetectorFlip:F3}");
+        foreach (var score in scores)
+        {
+            Assert.True(score.LabelFlip <= score.LabelReachable, $"label flips {score.LabelFlip:F3} above the reachable {score.LabelReachable:F3}");
+            Assert.True(score.LabelReachable < 0.9, $"reachable {score.LabelReachable:F3}");
+        }
     }
 
     /// <summary>
