@@ -264,22 +264,18 @@ public sealed class Mitigator
         // coded node's steps have no slope at all), so the derivative-free search checks that too.
         for (var r = 0; r < rows; r++)
         {
-            if (status[r] == MitigationStatus.NotConverged)
+            var notConverged = status[r] == MitigationStatus.NotConverged;
+            if (!notConverged && !(status[r] == MitigationStatus.Unreachable && !_linear)) continue;
+            if (notConverged && PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
             {
-                if (PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
-                    (status[r], best[r]) = (MitigationStatus.Solved, found);
-                else if (DeepestSearch(noise, r, acted[r], theta[r]) is var (deepest, score))
-                {
-                    lowest[r] = score * score;
-                    if (score <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deepest);
-                }
+                (status[r], best[r]) = (MitigationStatus.Solved, found);
+                continue;
             }
-            else if (status[r] == MitigationStatus.Unreachable && !_linear && DeepestSearch(noise, r, acted[r], theta[r]) is var (deeper, s)
-                     && s * s < lowest[r])
-            {
-                lowest[r] = s * s;
-                if (s <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deeper);
-            }
+            // A not-converged row's lowest score is the searches'; an unreachable one keeps the linearisation's unless beaten.
+            var (deepest, score) = DeepestSearch(noise, r, acted[r], theta[r]);
+            if (!notConverged && score * score >= lowest[r]) continue;
+            lowest[r] = score * score;
+            if (score <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deepest);
         }
 
         // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.

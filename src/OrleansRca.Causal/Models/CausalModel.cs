@@ -45,17 +45,18 @@ public sealed class CausalModel
     /// <summary>A node's values from its parents and noise; a root without a mechanism is its noise.</summary>
     public void ApplyMechanism(int node, ReadOnlySpan<ReadOnlyMemory<double>> parents, ReadOnlySpan<double> noise, Span<double> output)
     {
-        if (Mechanism(node) is { } mechanism) mechanism.Apply(parents, noise, output);
+        if (MechanismOrRoot(node) is { } mechanism) mechanism.Apply(parents, noise, output);
         else noise.CopyTo(output);
     }
 
     /// <summary>A node's noise from its parents and values; a root without a mechanism: its values.</summary>
     public void AbductNoise(int node, ReadOnlySpan<ReadOnlyMemory<double>> parents, ReadOnlySpan<double> values, Span<double> output)
     {
-        if (Mechanism(node) is { } mechanism) mechanism.Abduct(parents, values, output);
+        if (MechanismOrRoot(node) is { } mechanism) mechanism.Abduct(parents, values, output);
         else values.CopyTo(output);
     }
 
-    private Mechanism? Mechanism(int node) => Mechanisms[node] ?? (Graph.IsRoot(node) ? null
+    /// <summary>The node's mechanism; null for a root without one; a non-root without one is not fitted yet.</summary>
+    private Mechanism? MechanismOrRoot(int node) => Mechanisms[node] ?? (Graph.IsRoot(node) ? null
         : throw new InvalidOperationException($"node '{Graph.Names[node]}' has no mechanism: fit the model first"));
 }

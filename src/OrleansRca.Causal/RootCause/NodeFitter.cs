@@ -67,8 +67,7 @@ public static class NodeFitter
         var indicators = new NodeFit[codes - 1];
         for (var k = 0; k < codes - 1; k++)
         {
-            var below = k;
-            var indicator = y.Select(v => v <= below ? 1.0 : 0.0).ToArray();
+            var indicator = y.Select(v => v <= k ? 1.0 : 0.0).ToArray();
             indicators[k] = FitAdditive(model, node, new DataTable(normal.Names, normal.Columns.Select((c, i) => i == column ? indicator : c).ToList()));
         }
         var mechanism = new CodedMechanism(indicators.Select(f => f.Mechanism!).ToArray());
