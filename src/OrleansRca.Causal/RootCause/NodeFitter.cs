@@ -136,8 +136,10 @@ public static class NodeFitter
         var order = Enumerable.Range(0, n).ToArray();
         new Random(unchecked(17 * n + 31 * node)).Shuffle(order);
         var yPermuted = order.Select(r => y[r]).ToArray();
-        var specs = Specs(keptColumns, kept.Length <= MaxParentsForPairs, notes, kept.Length);
-        if (SplitSpec(specs[0], keptColumns, Abduct(leastSquares, parentColumns, y)) is { } split) specs.Add(split);
+        var coded = kept.Select(k => model.Nodes[g.Parents[node][k]].Type == NodeType.Categorical).ToArray();
+        var specs = Specs(keptColumns, coded, kept.Length <= MaxParentsForPairs, notes, kept.Length);
+        var categories = specs[1].Terms.Where(t => t.Kind == TermKind.Step).ToArray();
+        if (SplitSpec(specs[0], categories, keptColumns, Abduct(leastSquares, parentColumns, y)) is { } split) specs.Add(split);
         Candidate? linear = null;
         Candidate? flexible = null;
         foreach (var spec in specs)
@@ -237,7 +239,8 @@ public static class NodeFitter
     /// values, the one that most reduces the squared residual of the linear fit around each side's mean. Null when no
     /// split leaves both sides large enough.
     /// </summary>
-    private static BasisSpec? SplitSpec(BasisSpec linear, double[][] parents, double[] residual)
+    /// <param name="categories">The categorical parents' steps between codes (a one-hot encoding), kept on both sides.</param>
+    private static BasisSpec? SplitSpec(BasisSpec linear, Term[] categories, double[][] parents, double[] residual)
     {
         (int Parent, double Threshold, double Gain)? best = null;
         for (var k = 0; k < parents.Length; k++)
@@ -245,7 +248,9 @@ public static class NodeFitter
                 best = (k, split.Threshold, split.Gain);
         if (best is not { } b) return null;
         var knot = (b.Threshold - linear.Means[b.Parent]) / linear.Scales[b.Parent];
-        var terms = new List<Term>(linear.Terms) { new(TermKind.Step, b.Parent, -1, knot) };
+        var terms = new List<Term>(linear.Terms);
+        terms.AddRange(categories);
+        terms.Add(new Term(TermKind.Step, b.Parent, -1, knot));
         for (var k = 0; k < parents.Length; k++) terms.Add(new Term(TermKind.GatedLinear, b.Parent, k, knot));
         return new BasisSpec(linear.Means, linear.Scales, [.. terms], "split");
     }
@@ -273,7 +278,8 @@ public static class NodeFitter
         return best;
     }
 
-    private static List<BasisSpec> Specs(double[][] parents, bool pairs, List<string> notes, int p)
+    /// <param name="coded">Per parent: categorical, whose codes name categories rather than measure anything.</param>
+    private static List<BasisSpec> Specs(double[][] parents, bool[] coded, bool pairs, List<string> notes, int p)
     {
         var means = parents.Select(c => c.Average()).ToArray();
         var scales = parents.Select(c => Math.Sqrt(Variance(c)) is var s && s > 0 ? s : 1).ToArray();
@@ -283,6 +289,19 @@ public static class NodeFitter
         for (var k = 0; k < p; k++)
         {
             quadratic.Add(new Term(TermKind.Square, k, -1, 0));
+            if (coded[k])
+            {
+                // A step between each pair of neighbouring codes: with the intercept, one free level per category
+                // (a one-hot encoding), where a slope in the code's number would order categories that have no order.
+                var codes = parents[k].Distinct().Order().ToArray();
+                for (var c = 0; c + 1 < codes.Length; c++)
+                {
+                    var knot = ((codes[c] + codes[c + 1]) / 2 - means[k]) / scales[k];
+                    quadratic.Add(new Term(TermKind.Step, k, -1, knot));
+                    spline.Add(new Term(TermKind.Step, k, -1, knot));
+                }
+                continue;
+            }
             var z = parents[k].Select(v => (v - means[k]) / scales[k]).Order().ToArray();
             foreach (var q in new[] { 0.2, 0.4, 0.6, 0.8 }.Select(f => z[(int)(f * (z.Length - 1))]).Distinct())
                 if (q > z[0] && q < z[^1]) spline.Add(new Term(TermKind.Hinge, k, -1, q));

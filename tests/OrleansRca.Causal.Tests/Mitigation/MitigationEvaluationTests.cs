@@ -26,11 +26,12 @@ public sealed class MitigationEvaluationTests
 
     /// <summary>
     /// Adult with fitted mechanisms (RootCLAM's protocol: income-selected rows, detector on every node but income; the
-    /// coded nodes fitted as categorical): the PCA detector (the linear autoencoder) on every controllable node flips
-    /// at alpha 0.5 on at least 70% of the detected rows in the true SCM (measured 0.782; RootCLAM's AE: 0.960), with a
-    /// mean action norm below its 14.504. At alpha 0.1 the linearisation calls many rows unreachable (a coded node's
-    /// steps have no slope); the derivative-free check of that verdict keeps it at 0.511 (0.214 without the check).
-    /// The label flips stay below what any action could reach.
+    /// coded nodes fitted as categorical, categorical parents one level per code): the PCA detector (the linear
+    /// autoencoder) on every controllable node flips at alpha 0.5 on at least 60% of the detected rows in the true SCM
+    /// (measured 0.654; RootCLAM's AE: 0.960), with a mean action norm below its 14.504, and at alpha 0.1 on at least
+    /// 65% (measured 0.695): there the linearisation calls many rows unreachable (a coded node's steps have no slope)
+    /// and the derivative-free check of that verdict finds their actions. The label flips stay below what any action
+    /// could reach.
     /// </summary>
     [Fact]
     public void Adult_pca_flips_the_detector_on_most_rows_with_small_actions()
@@ -39,10 +40,10 @@ public sealed class MitigationEvaluationTests
             [DetectorKind.Pca], [0.5, 0.1], pi: 0.125, scopes: [ActionScope.Controllable]);
         var half = scores.Single(s => s.Alpha == 0.5);
         Assert.True(half.Detected > 300, $"{half.Detected} detected");
-        Assert.True(half.DetectorFlip >= 0.7, $"detector flips {half.DetectorFlip:F3}");
+        Assert.True(half.DetectorFlip >= 0.6, $"detector flips {half.DetectorFlip:F3}");
         Assert.True(half.MeanNormDetector < 14.504, $"mean action norm {half.MeanNormDetector:F3}");
         var deep = scores.Single(s => s.Alpha == 0.1);
-        Assert.True(deep.DetectorFlip >= 0.45, $"detector flips at alpha 0.1: {deep.DetectorFlip:F3}");
+        Assert.True(deep.DetectorFlip >= 0.65, $"detector flips at alpha 0.1: {deep.DetectorFlip:F3}");
         foreach (var score in scores)
         {
             Assert.True(score.LabelFlip <= score.LabelReachable, $"label flips {score.LabelFlip:F3} above the reachable {score.LabelReachable:F3}");

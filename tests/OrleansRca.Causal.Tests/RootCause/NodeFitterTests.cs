@@ -37,6 +37,33 @@ public sealed class NodeFitterTests
     }
 
     /// <summary>
+    /// A categorical parent names categories; its code's number measures nothing: y = L[c] + a + e with eight levels
+    /// L by code, not monotone in it. Declared categorical, the flexible families carry a step between neighbouring
+    /// codes (a one-hot encoding), so every level is recovered and the held-out error is the noise's; declared
+    /// continuous, the code enters through a slope, a square and hinges at four quantiles of its number (six degrees
+    /// of freedom for eight levels) and the error stays far larger.
+    /// </summary>
+    [Fact]
+    public void A_categorical_parent_gets_one_level_per_code_not_a_slope_in_its_number()
+    {
+        double[] levels = [0, 3, 1, 4, 1, 5, 2, 6];
+        var random = new Random(31);
+        var c = Enumerable.Range(0, 3000).Select(_ => (double)random.Next(8)).ToArray();
+        var a = Gaussian(3000, 32);
+        var e = Gaussian(3000, 33, 0.3);
+        var data = new DataTable(["c", "a", "y"], [c, a, c.Select((v, i) => levels[(int)v] + a[i] + e[i]).ToArray()]);
+        CausalModel Declared(string type) => ModelFile.Parse(
+            $$"""{"nodes":[{"name":"c","type":"{{type}}"},{"name":"a"},{"name":"y"}],"edges":[["c","y"],["a","y"]]}""");
+        var coded = NodeFitter.Fit(Declared("categorical"), 2, data);
+        Assert.NotEqual("linear", coded.Quality.Family);
+        Assert.Equal(0.3, coded.Quality.HeldOutRmse, 0.02);
+        for (var code = 0; code < levels.Length; code++)
+            Assert.Equal(levels[code] - levels[0], coded.Mechanism!.Evaluate([code, 0.0]) - coded.Mechanism.Evaluate([0.0, 0.0]), 0.05);
+        var numbered = NodeFitter.Fit(Declared("continuous"), 2, data);
+        Assert.True(numbered.Quality.HeldOutRmse > 2 * coded.Quality.HeldOutRmse, $"as a number: {numbered.Quality.HeldOutRmse}");
+    }
+
+    /// <summary>
     /// A limit that switches a mechanism off (Adult's hours are 0 from age 70): y = 30 + 2b + e below a = 70, exactly 0
     /// above. The split family finds the threshold between the two sample values around 70 and fits each side, so
     /// the held-out error is the noise's on the lower side only (0.3 sqrt(0.7)) and the mechanism is 0 past the limit.
