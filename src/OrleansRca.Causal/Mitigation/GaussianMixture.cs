@@ -15,10 +15,10 @@ public static class GaussianMixture
     /// <summary>Relative change of the log-likelihood per row at which EM stops (scikit-learn's default is an absolute 1e-3).</summary>
     private const double Tolerance = 1e-7;
     /// <summary>Added to every standardised covariance diagonal: keeps a component from collapsing onto a few rows.</summary>
-    internal const double Ridge = 1e-3;
+    private const double Ridge = 1e-3;
 
     /// <summary>An EM fit: weights, means and covariances (row-major d x d) per component, and the log-likelihood.</summary>
-    internal sealed record Components(double[] Weights, double[][] Means, double[][] Covariances, double LogLikelihood, int Iterations);
+    internal sealed record Components(double[] Weights, double[][] Means, double[][] Covariances, double LogLikelihood);
 
     /// <param name="centered">Rows x columns, column means removed.</param>
     /// <param name="sd">Column standard deviations.</param>
@@ -69,7 +69,7 @@ public static class GaussianMixture
             covariances[c] = new double[d * d];
             for (var i = 0; i < d; i++) covariances[c][i * d + i] = 1;
         }
-        return new Components(Enumerable.Repeat(1.0 / k, k).ToArray(), means, covariances, double.NegativeInfinity, 0);
+        return new Components(Enumerable.Repeat(1.0 / k, k).ToArray(), means, covariances, double.NegativeInfinity);
     }
 
     /// <summary>
@@ -92,8 +92,7 @@ public static class GaussianMixture
         var scratch = new double[n];
         var previous = double.NegativeInfinity;
         var logLikelihood = double.NegativeInfinity;
-        var iteration = 0;
-        for (; iteration < maxIterations; iteration++)
+        for (var iteration = 0; iteration < maxIterations; iteration++)
         {
             // E step. Component c's log density is log w - (d log 2 pi + log det S) / 2 - ||L^-1 (x - m)||^2 / 2 with
             // S = L L': a forward substitution over the columns, held in resp[c] until the log-sum-exp normalises it.
@@ -148,7 +147,7 @@ public static class GaussianMixture
                 weights[c] = total / n;
             }
         }
-        return new Components(weights, means, covariances, logLikelihood, iteration);
+        return new Components(weights, means, covariances, logLikelihood);
     }
 
     private static double[][] KMeansPlusPlus(double[][] z, int k, System.Random random)
