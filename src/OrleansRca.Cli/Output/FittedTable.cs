@@ -32,12 +32,36 @@ public static class FittedTable
                 var joined = string.Join("  ", lines);
                 if (label.Length + joined.Length <= console.Profile.Width) text.Append(label).Append(joined).Append('\n');
                 else
-                    for (var i = 0; i < lines.Length; i++)
-                        text.Append(i == 0 ? label : new string(' ', label.Length)).Append(lines[i]).Append('\n');
+                {
+                    // Long lines (a reason sentence) wrap between words under their own column, not back at the margin.
+                    var wrapped = lines.SelectMany(line => WrapWords(line, console.Profile.Width - label.Length)).ToList();
+                    for (var i = 0; i < wrapped.Count; i++)
+                        text.Append(i == 0 ? label : new string(' ', label.Length)).Append(wrapped[i]).Append('\n');
+                }
             }
         }
         console.Write(new Text(text.ToString()));
         if (table.Caption is { } caption) console.Write(new Markup($"{Markup.Escape(caption.Text)}\n"));
+    }
+
+    /// <summary>
+    /// <paramref name="line"/> cut between words into lines of at most <paramref name="width"/> characters; a word
+    /// longer than that keeps a line to itself (a number is never split).
+    /// </summary>
+    internal static IEnumerable<string> WrapWords(string line, int width)
+    {
+        var current = new System.Text.StringBuilder();
+        foreach (var word in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (current.Length > 0 && current.Length + 1 + word.Length > width)
+            {
+                yield return current.ToString();
+                current.Clear();
+            }
+            if (current.Length > 0) current.Append(' ');
+            current.Append(word);
+        }
+        yield return current.ToString();
     }
 
     /// <summary>A cell or header as plain text, one string with its lines (trailing blanks removed).</summary>

@@ -86,6 +86,36 @@ public sealed partial class TableWidthTests
         AssertWhole(text.ToString(), numbers);
     }
 
+    /// <summary>
+    /// A mitigation row's reason is a sentence longer than the console: in the long format it wraps between words under
+    /// its own column (every continuation indented like the status), so no line starts back at the margin.
+    /// </summary>
+    [Fact]
+    public void A_mitigation_reason_wraps_between_words_under_its_column_at_80_columns()
+    {
+        const string reason = "acting on L, D, I, S cannot bring the score to alpha x threshold (0.464017); the actions give the lowest reachable score, 2.87305, which is normal";
+        var row = new JsonObject
+        {
+            ["row"] = 1, ["status"] = "deepest", ["root_causes"] = new JsonArray("E", "L", "D", "S"),
+            ["actions"] = new JsonObject { ["L"] = -3.7871, ["D"] = -8.3129, ["I"] = 2.631, ["S"] = 11.4817 },
+            ["score_before"] = 7.024, ["score_after"] = 2.87305, ["flipped"] = true, ["cost"] = 2.663, ["reason"] = reason,
+        };
+        var result = new JsonObject { ["detector"] = "mixture", ["threshold"] = 4.64, ["alpha"] = 0.1, ["act_on"] = "controllable", ["rows"] = new JsonArray(row) };
+        var (console, text) = Console80();
+
+        MitigateCommand.WriteTable(console, result);
+
+        var output = text.ToString();
+        AssertWhole(output, ["0.464017", "2.87305", "11.4817"]);
+        var lines = output.Split('\n');
+        var first = Array.FindIndex(lines, l => l.Contains("deepest", StringComparison.Ordinal));
+        var indent = lines[first].IndexOf("deepest", StringComparison.Ordinal);
+        var reasonLines = lines.Skip(first + 1).TakeWhile(l => !l.TrimStart().StartsWith("root causes", StringComparison.Ordinal)).ToList();
+        Assert.True(reasonLines.Count >= 2, output);
+        Assert.All(reasonLines, l => Assert.True(l.Length - l.TrimStart().Length == indent, $"not under its column: '{l}'"));
+        Assert.Equal(reason, string.Join(" ", reasonLines.Select(l => l.Trim())));
+    }
+
     [Fact]
     public void A_table_that_fits_is_written_as_a_table()
     {
