@@ -31,6 +31,8 @@ public static class GaussianMixture
         var z = new double[d][];
         for (var j = 0; j < d; j++) z[j] = centered.Column(j).Divide(sd[j]).AsArray();
         var candidates = components is { } count ? [count] : Enumerable.Range(1, DefaultMaxComponents).Where(c => n >= c * (d + 1) * 10).ToArray();
+        if (candidates.Length == 0)
+            throw new InputException($"the mixture detector chooses its size from at least {(d + 1) * 10} normal rows for {d} columns (ten per component and column, plus ten), not {n}; give fewer columns or more rows, or use the mahalanobis detector");
         // The sizes are independent fits, each seeded by its own size: fitting them side by side changes no figure.
         // Largest first (the cost grows with the size), so the last one to start is a short one.
         var fits = new Components?[candidates.Length];

@@ -96,4 +96,16 @@ public sealed class MixtureDetectorTests
         Assert.Equal(4, Math.Sqrt(right.Quadratic([right.Center[0], right.Center[1] + 2])), 0.3);
         Assert.Equal(0.995, Enumerable.Range(0, rows).Count(r => detector.Score([a[r], b[r]]) <= detector.Threshold) / (double)rows, 3);
     }
+
+    [Fact]
+    public void Too_few_rows_to_choose_a_size_is_an_error_naming_the_rows_needed()
+    {
+        var random = new Random(5);
+        var few = new DataTable(["a", "b"], [Enumerable.Range(0, 29).Select(_ => AnomalyDetectorTests.Gauss(random)).ToArray(),
+            Enumerable.Range(0, 29).Select(_ => AnomalyDetectorTests.Gauss(random)).ToArray()]);
+        var e = Assert.Throws<InputException>(() => AnomalyDetector.Train(DetectorKind.Mixture, few, ["a", "b"]));
+        Assert.Contains("at least 30 normal rows for 2 columns", e.Message);
+        Assert.Contains("not 29", e.Message);
+        Assert.Single(AnomalyDetector.Train(DetectorKind.Mixture, few, ["a", "b"], components: 1).Parts);
+    }
 }
