@@ -265,7 +265,8 @@ public sealed class Mitigator
         for (var r = 0; r < rows; r++)
         {
             var notConverged = status[r] == MitigationStatus.NotConverged;
-            if (!notConverged && !(status[r] == MitigationStatus.Unreachable && !_linear)) continue;
+            var recheck = status[r] == MitigationStatus.Unreachable && !_linear;
+            if (!notConverged && !recheck) continue;
             if (notConverged && PenaltySearch(noise, r, acted[r], theta[r], target) is { } found)
             {
                 (status[r], best[r]) = (MitigationStatus.Solved, found);

@@ -137,8 +137,7 @@ public static class NodeFitter
         new Random(unchecked(17 * n + 31 * node)).Shuffle(order);
         var yPermuted = order.Select(r => y[r]).ToArray();
         var coded = kept.Select(k => model.Nodes[g.Parents[node][k]].Type == NodeType.Categorical).ToArray();
-        var specs = Specs(keptColumns, coded, kept.Length <= MaxParentsForPairs, notes, kept.Length);
-        var categories = specs[1].Terms.Where(t => t.Kind == TermKind.Step).ToArray();
+        var (specs, categories) = Specs(keptColumns, coded, kept.Length <= MaxParentsForPairs, notes, kept.Length);
         if (SplitSpec(specs[0], categories, keptColumns, Abduct(leastSquares, parentColumns, y)) is { } split) specs.Add(split);
         Candidate? linear = null;
         Candidate? flexible = null;
@@ -278,14 +277,16 @@ public static class NodeFitter
         return best;
     }
 
+    /// <summary>The linear, quadratic and spline families, and the categorical parents' steps (which the flexible ones carry).</summary>
     /// <param name="coded">Per parent: categorical, whose codes name categories rather than measure anything.</param>
-    private static List<BasisSpec> Specs(double[][] parents, bool[] coded, bool pairs, List<string> notes, int p)
+    private static (List<BasisSpec> Specs, Term[] CategorySteps) Specs(double[][] parents, bool[] coded, bool pairs, List<string> notes, int p)
     {
         var means = parents.Select(c => c.Average()).ToArray();
         var scales = parents.Select(c => Math.Sqrt(Variance(c)) is var s && s > 0 ? s : 1).ToArray();
         var linear = Enumerable.Range(0, p).Select(k => new Term(TermKind.Linear, k, -1, 0)).ToList();
         var quadratic = new List<Term>(linear);
         var spline = new List<Term>(linear);
+        var steps = new List<Term>();
         for (var k = 0; k < p; k++)
         {
             quadratic.Add(new Term(TermKind.Square, k, -1, 0));
@@ -296,9 +297,10 @@ public static class NodeFitter
                 var codes = parents[k].Distinct().Order().ToArray();
                 for (var c = 0; c + 1 < codes.Length; c++)
                 {
-                    var knot = ((codes[c] + codes[c + 1]) / 2 - means[k]) / scales[k];
-                    quadratic.Add(new Term(TermKind.Step, k, -1, knot));
-                    spline.Add(new Term(TermKind.Step, k, -1, knot));
+                    var step = new Term(TermKind.Step, k, -1, ((codes[c] + codes[c + 1]) / 2 - means[k]) / scales[k]);
+                    steps.Add(step);
+                    quadratic.Add(step);
+                    spline.Add(step);
                 }
                 continue;
             }
@@ -317,12 +319,12 @@ public static class NodeFitter
                 }
         }
         else if (p > 1) notes.Add($"{p} parents: no pairwise terms in the flexible fits");
-        return
+        return (
         [
             new BasisSpec(means, scales, [.. linear], "linear"),
             new BasisSpec(means, scales, [.. quadratic], "quadratic"),
             new BasisSpec(means, scales, [.. spline], "spline"),
-        ];
+        ], [.. steps]);
     }
 
     internal static double Variance(double[] v)
