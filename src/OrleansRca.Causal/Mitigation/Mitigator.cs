@@ -52,9 +52,12 @@ public sealed record MitigationOptions
 }
 
 /// <summary>
-/// Solved: the counterfactual meets alpha x threshold (flipped when that is at or below the threshold). Deepest: alpha x
-/// threshold is out of reach but the threshold is not; the actions give the lowest reachable score (RootCLAM's eq. 3,
-/// max(g − alpha·tau, 0) + lambda·cost, in the limit of a small lambda). Unreachable: even the threshold is out of reach.
+/// Solved: the counterfactual meets alpha x threshold (flipped when that is at or below the threshold); with coded nodes,
+/// every counterfactual the row's codes allow does (<see cref="CodeIntervals"/>). Deepest: alpha x threshold is out of
+/// reach but the threshold is not; the actions give the lowest reachable score (RootCLAM's eq. 3, max(g − alpha·tau, 0) +
+/// lambda·cost, in the limit of a small lambda); for a row whose interval middles meet the target but not every code it
+/// allows, the lowest worst case, which may stay above the threshold while the middles' counterfactual flips.
+/// Unreachable: even the threshold is out of reach.
 /// </summary>
 public enum MitigationStatus { Solved, Normal, NoControllableRootCause, Unreachable, NotConverged, Dropped, Deepest }
 
@@ -279,6 +282,35 @@ public sealed class Mitigator
             if (score <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deepest);
         }
 
+        // A coded node's counterfactual is known only up to its code's interval (CodeIntervals). Solved promises the target
+        // for every code the row allows: where some code leaves the solution above it, search again against the worst case;
+        // where even that cannot meet it, the row goes to the lowest worst case, kept if it still flips the interval middles'
+        // counterfactual. A row already at its deepest keeps the middles' deepest point (the worst case, a step function
+        // far out, gave no better actions on Adult).
+        if (CodeIntervals.Create(Model, data, noise) is { } codes)
+            for (var r = 0; r < rows; r++)
+            {
+                if (status[r] != MitigationStatus.Solved) continue;
+                var chosen = best[r] ?? theta[r];
+                var worst = WorstRowScore(codes, r, acted[r]);
+                var worstNow = worst(Scaled(acted[r], chosen));
+                if (worstNow <= target) continue;
+                if (PenaltySearch(worst, acted[r], chosen, target, CodedTolerance) is { } found)
+                {
+                    best[r] = found;
+                    continue;
+                }
+                var (deepest, lowestWorst) = DeepestSearch(worst, acted[r], chosen, CodedTolerance);
+                if (lowestWorst <= target)
+                {
+                    (status[r], best[r]) = (MitigationStatus.Solved, deepest);
+                    continue;
+                }
+                var middles = RowScore(noise, r, acted[r]);
+                (theta[r], lowest[r]) = middles(Scaled(acted[r], deepest)) <= threshold ? (deepest, lowestWorst * lowestWorst) : (chosen, worstNow * worstNow);
+                status[r] = MitigationStatus.Deepest;
+            }
+
         // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
         var final = Enumerable.Range(0, rows).Select(r => status[r] == MitigationStatus.Solved && best[r] is { } b0 ? b0
             : status[r] is MitigationStatus.Solved or MitigationStatus.Deepest ? theta[r] : new double[acted[r].Length]).ToArray();
@@ -304,6 +336,15 @@ public sealed class Mitigator
     /// <summary>Exact-penalty weights tried in turn: above the constraint's multiplier the penalty's minimum is the constrained one.</summary>
     private static readonly double[] PenaltyWeights = [10, 100, 1000];
 
+    /// <summary>Where the searches stop: a relative change of the objective this small (the deepest point of linear mechanisms to the digit).</summary>
+    private const double ExactTolerance = 1e-12;
+
+    /// <summary>
+    /// The same against the worst case over codes, which is piecewise in the actions (a step wherever some code changes):
+    /// a simplex spends thousands of evaluations there for digits no threshold comparison uses.
+    /// </summary>
+    private const double CodedTolerance = 1e-8;
+
     /// <summary>Initial simplex edges (in cost-scaled units) of the successive Nelder-Mead restarts.</summary>
     private static readonly double[] SimplexSizes = [0.5, 0.05, 0.005];
 
@@ -312,13 +353,15 @@ public sealed class Mitigator
     /// (derivative-free, so kinks do not matter), from the linearisation's last point, propagating the row itself
     /// at every evaluation; the cheapest point found that meets the target, or null.
     /// </summary>
-    internal double[]? PenaltySearch(double[][] noise, int r, int[] acted, double[] start, double target)
+    internal double[]? PenaltySearch(double[][] noise, int r, int[] acted, double[] start, double target) =>
+        PenaltySearch(RowScore(noise, r, acted), acted, start, target);
+
+    private double[]? PenaltySearch(Func<Vector<double>, double> score, int[] acted, double[] start, double target, double tolerance = ExactTolerance)
     {
-        var score = RowScore(noise, r, acted);
         var guess = Scaled(acted, start);
         foreach (var rho in PenaltyWeights)
         {
-            guess = Simplex(phi => phi.L2Norm() + rho * Math.Max(0, score(phi) - target * (1 - BoundaryMargin)), guess);
+            guess = Simplex(phi => phi.L2Norm() + rho * Math.Max(0, score(phi) - target * (1 - BoundaryMargin)), guess, tolerance);
             if (score(guess) > target) continue;
             // The optimum lies on the boundary: pull the point in along its ray to where the target is just met.
             double lo = 0, hi = 1;
@@ -338,14 +381,16 @@ public sealed class Mitigator
     /// of the row's propagated counterfactual, the cost only breaking ties (Nelder-Mead, from the linearisation's last
     /// point and from no action); the actions and their score.
     /// </summary>
-    internal (double[] Theta, double Score) DeepestSearch(double[][] noise, int r, int[] acted, double[] start)
+    internal (double[] Theta, double Score) DeepestSearch(double[][] noise, int r, int[] acted, double[] start) =>
+        DeepestSearch(RowScore(noise, r, acted), acted, start, ExactTolerance);
+
+    private (double[] Theta, double Score) DeepestSearch(Func<Vector<double>, double> score, int[] acted, double[] start, double tolerance)
     {
-        var score = RowScore(noise, r, acted);
         var weight = DeepestCostWeight * Detector.Threshold;
         var best = (Phi: Vector<double>.Build.Dense(acted.Length), Score: double.PositiveInfinity);
         foreach (var from in new[] { Scaled(acted, start), Vector<double>.Build.Dense(acted.Length) })
         {
-            var phi = Simplex(p => score(p) + weight * p.L2Norm(), from);
+            var phi = Simplex(p => score(p) + weight * p.L2Norm(), from, tolerance);
             if (score(phi) is var s && s < best.Score) best = (phi, s);
         }
         return (Unscaled(acted, best.Phi), best.Score);
@@ -364,12 +409,25 @@ public sealed class Mitigator
         };
     }
 
+    /// <summary>The highest score among row <paramref name="r"/>'s counterfactuals its codes allow (<see cref="CodeIntervals"/>), under phi = theta / s.</summary>
+    private Func<Vector<double>, double> WorstRowScore(CodeIntervals codes, int r, int[] acted)
+    {
+        var x = new double[Model.Count];
+        var theta = new double[acted.Length];
+        Func<double[], double> score = row => Detector.Score(row);
+        return phi =>
+        {
+            for (var j = 0; j < acted.Length; j++) theta[j] = phi[j] * CostScale[acted[j]];
+            return codes.WorstScore(r, acted, theta, x, score);
+        };
+    }
+
     private Vector<double> Scaled(int[] acted, double[] theta) => Vector<double>.Build.Dense(acted.Length, j => theta[j] / CostScale[acted[j]]);
 
     private double[] Unscaled(int[] acted, Vector<double> phi) => phi.Select((p, j) => p * CostScale[acted[j]]).ToArray();
 
     /// <summary>MathNet's Nelder-Mead with a shrinking simplex: restarts get past the kinks where a simplex stalls early.</summary>
-    private static Vector<double> Simplex(Func<Vector<double>, double> objective, Vector<double> guess)
+    private static Vector<double> Simplex(Func<Vector<double>, double> objective, Vector<double> guess, double tolerance)
     {
         var function = MathNet.Numerics.Optimization.ObjectiveFunction.Value(objective);
         foreach (var size in SimplexSizes)
@@ -377,7 +435,7 @@ public sealed class Mitigator
             try
             {
                 guess = MathNet.Numerics.Optimization.NelderMeadSimplex.Minimum(function, guess,
-                    Vector<double>.Build.Dense(guess.Count, size), convergenceTolerance: 1e-12, maximumIterations: 4000).MinimizingPoint;
+                    Vector<double>.Build.Dense(guess.Count, size), convergenceTolerance: tolerance, maximumIterations: 4000).MinimizingPoint;
             }
             catch (MathNet.Numerics.Optimization.MaximumIterationsException)
             {
@@ -424,6 +482,9 @@ public sealed class Mitigator
                     ? "no root cause was flagged"
                     : $"no flagged node is controllable (flagged: {string.Join(", ", rootCauses)})",
             MitigationStatus.Unreachable => $"acting on {string.Join(", ", acted)} cannot bring the score below {target:G6} (lowest reachable {lowestScore:G6})",
+            MitigationStatus.Deepest when flipped && lowestScore > Detector.Threshold =>
+                $"acting on {string.Join(", ", acted)} cannot bring every counterfactual the row's codes allow below the threshold: "
+                + $"the actions flip the one from the middle of each code's interval, but the worst of them scores {lowestScore:G6}",
             MitigationStatus.Deepest => $"acting on {string.Join(", ", acted)} cannot bring the score to alpha x threshold ({target:G6}); "
                 + (flipped ? $"the actions give the lowest reachable score, {lowestScore:G6}, which is normal" : $"the lowest reachable score, {lowestScore:G6}, was not met by the propagated counterfactual"),
             MitigationStatus.NotConverged => $"no action met the target in {Options.MaxIterations} linearisation rounds nor in the derivative-free searches after them (lowest score found {lowestScore:G6})",

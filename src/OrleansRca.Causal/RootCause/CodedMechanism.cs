@@ -42,8 +42,14 @@ public sealed class CodedMechanism(Mechanism[] cumulative) : Mechanism
         if (noise > 1) return Codes - 1 + Math.Round(noise - 1);
         Span<double> f = stackalloc double[Codes];
         Distribution(parents, f);
+        return CodeAt(f, noise);
+    }
+
+    /// <summary>The smallest code k with F(k) ≥ u.</summary>
+    private int CodeAt(ReadOnlySpan<double> f, double u)
+    {
         var k = 0;
-        while (k < Codes - 1 && f[k] < noise) k++;
+        while (k < Codes - 1 && f[k] < u) k++;
         return k;
     }
 
@@ -56,13 +62,35 @@ public sealed class CodedMechanism(Mechanism[] cumulative) : Mechanism
     /// <summary>The middle of the row's interval [F(x − 1), F(x)); past 1 for a code above the fitted ones.</summary>
     public double Abduct(ReadOnlySpan<double> parents, double x)
     {
+        var (below, upTo) = Interval(parents, x);
+        return (below + upTo) / 2;
+    }
+
+    /// <summary>
+    /// The quantiles a row with code <paramref name="x"/> at these parents may have: [F(x − 1), F(x)), all the data says
+    /// of its noise. A code above the fitted ones is its own point past 1 (both ends); NaN for a negative code.
+    /// </summary>
+    public (double Below, double UpTo) Interval(ReadOnlySpan<double> parents, double x)
+    {
         var code = (int)Math.Round(x);
-        if (code >= Codes) return 1 + (code - (Codes - 1));
-        if (code < 0) return double.NaN;
+        if (code >= Codes) return (1 + (code - (Codes - 1)), 1 + (code - (Codes - 1)));
+        if (code < 0) return (double.NaN, double.NaN);
         Span<double> f = stackalloc double[Codes];
         Distribution(parents, f);
-        var below = code == 0 ? 0 : f[code - 1];
-        return (below + f[code]) / 2;
+        return (code == 0 ? 0 : f[code - 1], f[code]);
+    }
+
+    /// <summary>
+    /// The codes a quantile anywhere inside (<paramref name="below"/>, <paramref name="upTo"/>) gives at these parents:
+    /// a contiguous run, since the code is non-decreasing in the quantile.
+    /// </summary>
+    public (int First, int Last) CodesWithin(ReadOnlySpan<double> parents, double below, double upTo)
+    {
+        if (below > 1) return ((int)Apply(parents, below), (int)Apply(parents, below));
+        Span<double> f = stackalloc double[Codes];
+        Distribution(parents, f);
+        var inset = 1e-9 * (upTo - below);
+        return (CodeAt(f, below + inset), CodeAt(f, upTo - inset));
     }
 
     /// <summary>F(k | parents) for every code: the fits clamped to [0, 1], made non-decreasing, every code given <see cref="Floor"/>.</summary>

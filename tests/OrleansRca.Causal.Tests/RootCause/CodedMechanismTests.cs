@@ -37,6 +37,32 @@ public sealed class CodedMechanismTests
             Assert.Equal(Code(a[r], e[r]), exact.Apply([a[r]], Sigmoid(e[r])));
     }
 
+    /// <summary>
+    /// A row's code pins its noise to an interval; under a shift of a by +1 the codes that interval reaches are, by the
+    /// closed form, Code(a + 1, e) for e from the interval's lower end to its upper end (Code is non-decreasing in e),
+    /// and the row's true counterfactual is one of them.
+    /// </summary>
+    [Fact]
+    public void The_codes_a_rows_interval_reaches_at_moved_parents_are_the_closed_forms()
+    {
+        var exact = Exact();
+        var (a, e) = Draw(5000, 5);
+        var spread = 0;
+        for (var r = 0; r < a.Length; r++)
+        {
+            var code = Code(a[r], e[r]);
+            // e's range for this code at a: (-inf, -a], (-a, 1.5 - a], (1.5 - a, inf).
+            var (low, high) = code switch { 0 => (double.NegativeInfinity, -a[r]), 1 => (-a[r], 1.5 - a[r]), _ => (1.5 - a[r], double.PositiveInfinity) };
+            var first = double.IsNegativeInfinity(low) ? 0 : Code(a[r] + 1, low + 1e-9);
+            var last = double.IsPositiveInfinity(high) ? 2 : Code(a[r] + 1, high);
+            var (below, upTo) = exact.Interval([a[r]], code);
+            Assert.Equal((first, last), exact.CodesWithin([a[r] + 1], below, upTo));
+            Assert.InRange(Code(a[r] + 1, e[r]), first, last);
+            if (first != last) spread++;
+        }
+        Assert.True(spread > 1000, $"{spread} rows reach more than one code");
+    }
+
     [Fact]
     public void A_rows_own_parents_give_back_its_own_code_even_a_code_the_normal_rows_never_showed()
     {
