@@ -28,8 +28,8 @@ public sealed class MitigationEvaluationTests
     /// Adult with fitted mechanisms (RootCLAM's protocol: income-selected rows, detector on every node but income; the
     /// coded nodes fitted as categorical, categorical parents one level per code): the PCA detector (the linear
     /// autoencoder) on every controllable node flips at alpha 0.5 on at least 60% of the detected rows in the true SCM
-    /// (measured 0.654; RootCLAM's AE: 0.960), with a mean action norm below its 14.504, and at alpha 0.1 on at least
-    /// 65% (measured 0.695): there the linearisation calls many rows unreachable (a coded node's steps have no slope)
+    /// (measured 0.696; RootCLAM's AE: 0.960), with a mean action norm below its 14.504, and at alpha 0.1 on at least
+    /// 65% (measured 0.736): there the linearisation calls many rows unreachable (a coded node's steps have no slope)
     /// and the derivative-free check of that verdict finds their actions. The label flips stay below what any action
     /// could reach.
     /// </summary>
@@ -54,7 +54,7 @@ public sealed class MitigationEvaluationTests
     /// <summary>
     /// Adult, the Mahalanobis detector (the linear analogue of Deep SVDD) on every controllable node at alpha 1: the
     /// actions hold for every code the rows' coded nodes allow (<see cref="CodeIntervals"/>), and so flip the true SCM's
-    /// counterfactual on at least 85% of the detected rows (measured 0.878; 0.720 when only the interval middles' counterfactual
+    /// counterfactual on at least 85% of the detected rows (measured 0.875; 0.720 when only the interval middles' counterfactual
     /// had to be normal; RootCLAM's Deep SVDD 1.000).
     /// </summary>
     [Fact]
