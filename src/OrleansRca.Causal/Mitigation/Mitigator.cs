@@ -295,7 +295,7 @@ public sealed class Mitigator
                 var worst = WorstRowScore(codes, r, acted[r]);
                 var worstNow = worst(Scaled(acted[r], chosen));
                 if (worstNow <= target) continue;
-                if (PenaltySearch(worst, acted[r], chosen, target, CodedTolerance) is { } found)
+                if ((AlongRay(worst, acted[r], chosen, target) ?? PenaltySearch(worst, acted[r], chosen, target, CodedTolerance)) is { } found)
                 {
                     best[r] = found;
                     continue;
@@ -407,6 +407,26 @@ public sealed class Mitigator
             RowCounterfactual(noise, r, acted, theta, x);
             return Detector.Score(x);
         };
+    }
+
+    /// <summary>Farthest multiple of the actions tried on their ray.</summary>
+    private const double RayReach = 4;
+
+    /// <summary>
+    /// The least multiple t ≥ 1 of the solution's actions (on a grid of 0.05, then bisected) at which
+    /// <paramref name="score"/> meets the target, or null up to <see cref="RayReach"/>: the same direction, further.
+    /// </summary>
+    private double[]? AlongRay(Func<Vector<double>, double> score, int[] acted, double[] theta, double target)
+    {
+        var phi = Scaled(acted, theta);
+        for (var t = 1.05; t <= RayReach + 1e-9; t += 0.05)
+        {
+            if (score(phi * t) > target) continue;
+            double lo = t - 0.05, hi = t;
+            for (var it = 0; it < 40; it++) { var mid = (lo + hi) / 2; if (score(phi * mid) <= target) hi = mid; else lo = mid; }
+            return Unscaled(acted, phi * hi);
+        }
+        return null;
     }
 
     /// <summary>The highest score among row <paramref name="r"/>'s counterfactuals its codes allow (<see cref="CodeIntervals"/>), under phi = theta / s.</summary>
