@@ -283,10 +283,11 @@ public sealed class Mitigator
         }
 
         // A coded node's counterfactual is known only up to its code's interval (CodeIntervals). Solved promises the target
-        // for every code the row allows: where some code leaves the solution above it, search again against the worst case;
-        // where even that cannot meet it, the row goes to the lowest worst case, kept if it still flips the interval middles'
-        // counterfactual. A row already at its deepest keeps the middles' deepest point (the worst case, a step function
-        // far out, gave no better actions on Adult).
+        // for every code the row allows: where some code leaves the solution above it, go further along the same actions
+        // (a free search finds cheaper points on the fit's jumps, which the data need not have), else search again
+        // against the worst case; where even that cannot meet it, the row goes to the lowest worst case, kept if it still
+        // flips the interval middles' counterfactual. A row already at its deepest keeps the middles' deepest point (the
+        // worst case, a step function far out, gave no better actions on Adult).
         if (CodeIntervals.Create(Model, data, noise) is { } codes)
             for (var r = 0; r < rows; r++)
             {
