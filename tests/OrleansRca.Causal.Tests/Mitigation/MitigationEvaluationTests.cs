@@ -28,7 +28,7 @@ public sealed class MitigationEvaluationTests
     /// Adult with fitted mechanisms (RootCLAM's protocol: income-selected rows, detector on every node but income; the
     /// coded nodes fitted as categorical, categorical parents one level per code): the PCA detector (the linear
     /// autoencoder) on every controllable node flips at alpha 0.5 on at least 60% of the detected rows in the true SCM
-    /// (measured 0.696; RootCLAM's AE: 0.960), with a mean action norm below its 14.504, and at alpha 0.1 on at least
+    /// (measured 0.695; RootCLAM's AE: 0.960), with a mean action norm below its 14.504, and at alpha 0.1 on at least
     /// 65% (measured 0.736): there the linearisation calls many rows unreachable (a coded node's steps have no slope)
     /// and the derivative-free check of that verdict finds their actions. The label flips stay below what any action
     /// could reach.
