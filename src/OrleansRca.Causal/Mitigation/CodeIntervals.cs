@@ -86,8 +86,7 @@ internal sealed class CodeIntervals
                 x[v] = first + action;
                 continue;
             }
-            var value = _model.Mechanisms[v] is { } mechanism ? mechanism.Apply(parents, _noise[v][r]) : _noise[v][r];
-            x[v] = value + action;
+            x[v] = _model.ApplyMechanism(v, parents, _noise[v][r]) + action;
         }
         return score(x);
     }

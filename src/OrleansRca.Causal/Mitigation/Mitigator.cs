@@ -282,34 +282,16 @@ public sealed class Mitigator
             if (score <= threshold) (status[r], theta[r]) = (MitigationStatus.Deepest, deepest);
         }
 
-        // A coded node's counterfactual is known only up to its code's interval (CodeIntervals). Solved promises the target
-        // for every code the row allows: where some code leaves the solution above it, go further along the same actions
-        // (a free search finds cheaper points on the fit's jumps, which the data need not have), else search again
-        // against the worst case; where even that cannot meet it, the row goes to the lowest worst case, kept if it still
-        // flips the interval middles' counterfactual. A row already at its deepest keeps the middles' deepest point (the
-        // worst case, a step function far out, gave no better actions on Adult).
+        // A coded node's counterfactual is known only up to its code's interval (CodeIntervals), and solved promises the
+        // target for every code the row allows. A row already at its deepest keeps the middles' deepest point (the worst
+        // case, a step function far out, gave no better actions on Adult).
         if (CodeIntervals.Create(Model, data, noise) is { } codes)
             for (var r = 0; r < rows; r++)
             {
-                if (status[r] != MitigationStatus.Solved) continue;
-                var chosen = best[r] ?? theta[r];
-                var worst = WorstRowScore(codes, r, acted[r]);
-                var worstNow = worst(Scaled(acted[r], chosen));
-                if (worstNow <= target) continue;
-                if ((AlongRay(worst, acted[r], chosen, target) ?? PenaltySearch(worst, acted[r], chosen, target, CodedTolerance)) is { } found)
-                {
-                    best[r] = found;
-                    continue;
-                }
-                var (deepest, lowestWorst) = DeepestSearch(worst, acted[r], chosen, CodedTolerance);
-                if (lowestWorst <= target)
-                {
-                    (status[r], best[r]) = (MitigationStatus.Solved, deepest);
-                    continue;
-                }
-                var middles = RowScore(noise, r, acted[r]);
-                (theta[r], lowest[r]) = middles(Scaled(acted[r], deepest)) <= threshold ? (deepest, lowestWorst * lowestWorst) : (chosen, worstNow * worstNow);
-                status[r] = MitigationStatus.Deepest;
+                if (status[r] != MitigationStatus.Solved || HoldForEveryCode(codes, noise, r, acted[r], best[r] ?? theta[r], target) is not { } held) continue;
+                status[r] = held.Status;
+                if (held.Status == MitigationStatus.Solved) best[r] = held.Theta;
+                else (theta[r], lowest[r]) = (held.Theta, held.LowestQuadratic);
             }
 
         // Rows that flipped only at an earlier round keep that round's (cheapest feasible) actions.
@@ -332,6 +314,28 @@ public sealed class Mitigator
                 Cost(acted[r], final[r]), status[r]!.Value, lowestScore, Reason(status[r]!.Value, flipped, causes, lowestScore));
         }
         return new MitigationResult(AnomalyDetector.ToText(Detector.Kind), threshold, Options.Alpha, MitigationOptions.ToText(Options.ActOn), g.Names, results);
+    }
+
+    /// <summary>
+    /// Row <paramref name="r"/>'s solved actions <paramref name="chosen"/> made to hold for every code it allows: null when
+    /// they already do; else the least multiple of them that does (<see cref="AlongRay"/>; first, because a free search
+    /// finds cheaper points on the fit's jumps, which the data need not have), or the penalty search's point against the
+    /// worst case, both solved; else the deepest search's lowest worst case, if it still flips the
+    /// interval middles' counterfactual, or <paramref name="chosen"/> with its worst case, both deepest.
+    /// </summary>
+    private (MitigationStatus Status, double[] Theta, double LowestQuadratic)? HoldForEveryCode(CodeIntervals codes, double[][] noise, int r,
+        int[] acted, double[] chosen, double target)
+    {
+        var worst = WorstRowScore(codes, r, acted);
+        var worstNow = worst(Scaled(acted, chosen));
+        if (worstNow <= target) return null;
+        if ((AlongRay(worst, acted, chosen, target) ?? PenaltySearch(worst, acted, chosen, target, CodedTolerance)) is { } found)
+            return (MitigationStatus.Solved, found, double.NaN);
+        var (deepest, lowestWorst) = DeepestSearch(worst, acted, chosen, CodedTolerance);
+        if (lowestWorst <= target) return (MitigationStatus.Solved, deepest, double.NaN);
+        return RowScore(noise, r, acted)(Scaled(acted, deepest)) <= Detector.Threshold
+            ? (MitigationStatus.Deepest, deepest, lowestWorst * lowestWorst)
+            : (MitigationStatus.Deepest, chosen, worstNow * worstNow);
     }
 
     /// <summary>Exact-penalty weights tried in turn: above the constraint's multiplier the penalty's minimum is the constrained one.</summary>
@@ -365,11 +369,8 @@ public sealed class Mitigator
             guess = Simplex(phi => phi.L2Norm() + rho * Math.Max(0, score(phi) - target * (1 - BoundaryMargin)), guess, tolerance);
             if (score(guess) > target) continue;
             // The optimum lies on the boundary: pull the point in along its ray to where the target is just met.
-            double lo = 0, hi = 1;
-            if (score(Vector<double>.Build.Dense(acted.Length)) > target)
-                for (var it = 0; it < 60; it++) { var mid = (lo + hi) / 2; if (score(guess * mid) <= target) hi = mid; else lo = mid; }
-            else hi = 0;
-            return Unscaled(acted, guess * hi);
+            var reach = score(Vector<double>.Build.Dense(acted.Length)) > target ? LeastMultiple(score, guess, 0, 1, target, 60) : 0;
+            return Unscaled(acted, guess * reach);
         }
         return null;
     }
@@ -401,13 +402,11 @@ public sealed class Mitigator
     private Func<Vector<double>, double> RowScore(double[][] noise, int r, int[] acted)
     {
         var x = new double[Model.Count];
-        var theta = new double[acted.Length];
-        return phi =>
+        return InCostUnits(acted, theta =>
         {
-            for (var j = 0; j < acted.Length; j++) theta[j] = phi[j] * CostScale[acted[j]];
             RowCounterfactual(noise, r, acted, theta, x);
             return Detector.Score(x);
-        };
+        });
     }
 
     /// <summary>Farthest multiple of the actions tried on their ray.</summary>
@@ -421,25 +420,41 @@ public sealed class Mitigator
     {
         var phi = Scaled(acted, theta);
         for (var t = 1.05; t <= RayReach + 1e-9; t += 0.05)
-        {
-            if (score(phi * t) > target) continue;
-            double lo = t - 0.05, hi = t;
-            for (var it = 0; it < 40; it++) { var mid = (lo + hi) / 2; if (score(phi * mid) <= target) hi = mid; else lo = mid; }
-            return Unscaled(acted, phi * hi);
-        }
+            if (score(phi * t) <= target) return Unscaled(acted, phi * LeastMultiple(score, phi, t - 0.05, t, target, 40));
         return null;
+    }
+
+    /// <summary>
+    /// Bisects [<paramref name="lo"/>, <paramref name="hi"/>] (the target missed at lo, met at hi) for the least multiple of
+    /// <paramref name="phi"/> whose score meets <paramref name="target"/>; the met end after the given halvings.
+    /// </summary>
+    private static double LeastMultiple(Func<Vector<double>, double> score, Vector<double> phi, double lo, double hi, double target, int halvings)
+    {
+        for (var it = 0; it < halvings; it++)
+        {
+            var mid = (lo + hi) / 2;
+            if (score(phi * mid) <= target) hi = mid;
+            else lo = mid;
+        }
+        return hi;
     }
 
     /// <summary>The highest score among row <paramref name="r"/>'s counterfactuals its codes allow (<see cref="CodeIntervals"/>), under phi = theta / s.</summary>
     private Func<Vector<double>, double> WorstRowScore(CodeIntervals codes, int r, int[] acted)
     {
         var x = new double[Model.Count];
-        var theta = new double[acted.Length];
         Func<double[], double> score = row => Detector.Score(row);
+        return InCostUnits(acted, theta => codes.WorstScore(r, acted, theta, x, score));
+    }
+
+    /// <summary><paramref name="ofActions"/> as a function of phi = theta / s (one actions buffer, reused).</summary>
+    private Func<Vector<double>, double> InCostUnits(int[] acted, Func<double[], double> ofActions)
+    {
+        var theta = new double[acted.Length];
         return phi =>
         {
             for (var j = 0; j < acted.Length; j++) theta[j] = phi[j] * CostScale[acted[j]];
-            return codes.WorstScore(r, acted, theta, x, score);
+            return ofActions(theta);
         };
     }
 
@@ -475,7 +490,7 @@ public sealed class Mitigator
         {
             var ps = g.Parents[v];
             for (var k = 0; k < ps.Length; k++) parents[k] = x[ps[k]];
-            var value = Model.Mechanisms[v] is { } mechanism ? mechanism.Apply(parents[..ps.Length], noise[v][r]) : noise[v][r];
+            var value = Model.ApplyMechanism(v, parents[..ps.Length], noise[v][r]);
             var j = Array.IndexOf(acted, v);
             x[v] = j >= 0 ? value + theta[j] : value;
         }

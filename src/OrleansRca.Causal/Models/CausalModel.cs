@@ -49,6 +49,10 @@ public sealed class CausalModel
         else noise.CopyTo(output);
     }
 
+    /// <summary>A node's value in one row from its parents' values and its noise; a root without a mechanism is its noise.</summary>
+    public double ApplyMechanism(int node, ReadOnlySpan<double> parents, double noise) =>
+        MechanismOrRoot(node) is { } mechanism ? mechanism.Apply(parents, noise) : noise;
+
     /// <summary>A node's noise from its parents and values; a root without a mechanism: its values.</summary>
     public void AbductNoise(int node, ReadOnlySpan<ReadOnlyMemory<double>> parents, ReadOnlySpan<double> values, Span<double> output)
     {

@@ -86,7 +86,11 @@ public sealed class CodedMechanism(Mechanism[] cumulative) : Mechanism
     /// </summary>
     public (int First, int Last) CodesWithin(ReadOnlySpan<double> parents, double below, double upTo)
     {
-        if (below > 1) return ((int)Apply(parents, below), (int)Apply(parents, below));
+        if (below > 1)
+        {
+            var own = (int)Apply(parents, below);
+            return (own, own);
+        }
         Span<double> f = stackalloc double[Codes];
         Distribution(parents, f);
         var inset = 1e-9 * (upTo - below);
