@@ -1,5 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Random;
+using OrleansRca.Causal.Numerics;
 
 namespace OrleansRca.Causal.Mitigation;
 
@@ -118,7 +119,7 @@ public static class GaussianMixture
             foreach (var logs in resp)
             {
                 TensorPrimitives.Subtract(logs, top, logs);
-                TensorPrimitives.Exp(logs, logs);
+                ReproducibleMath.Exp(logs, logs); // far-out rows reach below -708
                 TensorPrimitives.Add(sum, logs, sum);
             }
             foreach (var share in resp) TensorPrimitives.Divide(share, sum, share);

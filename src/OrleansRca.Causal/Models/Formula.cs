@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using OrleansRca.Causal.Numerics;
 
 namespace OrleansRca.Causal.Models;
 
@@ -224,10 +225,10 @@ public sealed class Formula
         }
         switch (op)
         {
-            case Op.Exp: TensorPrimitives.Exp(x, dst); return;
+            case Op.Exp: ReproducibleMath.Exp(x, dst); return;
             case Op.Log: TensorPrimitives.Log(x, dst); return;
-            case Op.Tanh: TensorPrimitives.Tanh(x, dst); return;
-            case Op.Sigmoid: TensorPrimitives.Sigmoid(x, dst); return;
+            case Op.Tanh: ReproducibleMath.Tanh(x, dst); return;
+            case Op.Sigmoid: ReproducibleMath.Sigmoid(x, dst); return;
             default: throw new InvalidOperationException($"not a transcendental operation: {op}");
         }
     }
