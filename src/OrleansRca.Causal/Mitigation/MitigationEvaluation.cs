@@ -9,6 +9,7 @@ public sealed record PublishedMitigation(string Detector, double DetectorFlip, d
 /// <summary>
 /// A reference, not a method: the injected push undone on the same rows (actions of minus the mean shift on every truly
 /// shifted node), scored like the mitigator's actions. It shows what restoring the true root causes achieves.
+/// <paramref name="MeanNorm"/> is ||theta|| in the nodes' own units, as <see cref="MitigationScore.MeanNorm"/>.
 /// </summary>
 public sealed record UndoShiftReference(double DetectorFlip, double LabelFlip, double MeanNorm);
 
@@ -16,14 +17,17 @@ public sealed record UndoShiftReference(double DetectorFlip, double LabelFlip, d
 /// <param name="Detected">Anomalous rows the detector flags: the rows mitigated and counted.</param>
 /// <param name="DetectorFlip">Share of detected rows whose true counterfactual (the true SCM re-simulated with the row's noise and the actions) the detector scores normal.</param>
 /// <param name="LabelFlip">Share of detected rows whose true counterfactual has a normal ground-truth label.</param>
-/// <param name="MeanNorm">Mean ||theta / sd|| over the rows whose label flipped (RootCLAM's convention).</param>
-/// <param name="MeanNormDetector">Mean ||theta / sd|| over the rows whose true counterfactual the detector scores normal.</param>
+/// <param name="MeanNorm">Mean ||theta||_2 in the nodes' own units over the rows whose label flipped: what RootCLAM reports
+/// (its ||c * theta|| with theta on standardised features and c each feature's standard deviation, i.e. the action in
+/// the feature's units; its code's <c>change_value_real</c>).</param>
+/// <param name="MeanNormDetector">The same over the rows whose true counterfactual the detector scores normal.</param>
+/// <param name="MeanCost">Mean cost ||theta / s|| (the solve's objective) over the rows whose label flipped.</param>
 /// <param name="Statuses">Rows per mitigation status.</param>
 /// <param name="ActOn">Which nodes the actions could touch.</param>
 /// <param name="LabelReachable">Share of detected rows whose true label some action on the candidates turns normal
 /// (<see cref="MitigationEvaluation.LabelReachable"/>): no method's label flips can exceed it, up to the grid's resolution.</param>
 public sealed record MitigationScore(string Dataset, string Mechanisms, int Seed, DetectorKind Detector, double Alpha, ActionScope ActOn, int Anomalies, int Detected,
-    double DetectorFlip, double LabelFlip, double MeanNorm, double MeanNormDetector, double ModelDetectorFlip, IReadOnlyDictionary<MitigationStatus, int> Statuses,
+    double DetectorFlip, double LabelFlip, double MeanNorm, double MeanNormDetector, double MeanCost, double ModelDetectorFlip, IReadOnlyDictionary<MitigationStatus, int> Statuses,
     double MillisecondsPerRow, PublishedMitigation? Published, UndoShiftReference UndoShift, double LabelReachable);
 
 /// <summary>
@@ -57,10 +61,12 @@ public static class MitigationEvaluation
     /// Evaluates every detector x alpha on one dataset. <paramref name="given"/> uses the true mechanisms where the
     /// model file can state them (Loan); otherwise every mechanism is fitted on the normal rows. <paramref name="progress"/>
     /// hears the share of settings done after each detector x scope x alpha. <paramref name="scopes"/>: the root causes only by default.
+    /// <paramref name="costScale"/>: the solve's per-node s in ||theta / s|| (null: each node's normal standard deviation;
+    /// 1 for every node minimises the norm RootCLAM reports and trains on).
     /// </summary>
     public static IReadOnlyList<MitigationScore> Run(string dataset, bool given, int normalRows, int anomalyRows, int seed,
         IReadOnlyList<DetectorKind> detectors, IReadOnlyList<double> alphas, double pi, int? components = null, IProgress<double>? progress = null,
-        IReadOnlyList<ActionScope>? scopes = null)
+        IReadOnlyList<ActionScope>? scopes = null, IReadOnlyDictionary<string, double>? costScale = null)
     {
         var scm = Scm(dataset);
         if (given && scm is not LoanScm) throw new InputException($"the true mechanisms of {dataset} cannot be stated in a model file (threshold rules); evaluate with fitted mechanisms");
@@ -85,7 +91,7 @@ public static class MitigationEvaluation
         foreach (var (detector, scope, alpha) in from d in detectors from s in scopes from a in alphas select (d, s, a))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope, DetectorNodes = scm.DetectorNodes });
+            var mitigator = Mitigator.Train(fitted, normal.Data, new MitigationOptions { Detector = detector, Alpha = alpha, Pi = pi, Components = components, ActOn = scope, DetectorNodes = scm.DetectorNodes, CostScale = costScale });
             var result = mitigator.Mitigate(anomalies.Data, rootCauses);
             var elapsed = clock.Elapsed.TotalMilliseconds;
             Parallel.ForEach(result.Rows.Where(row => row.ScoreBefore > result.Threshold), row =>
@@ -93,6 +99,7 @@ public static class MitigationEvaluation
             int detected = 0, detectorFlips = 0, labelFlips = 0, modelFlips = 0;
             var norms = new List<double>();
             var detectorNorms = new List<double>();
+            var costs = new List<double>();
             int undoDetectorFlips = 0, undoLabelFlips = 0, labelReachable = 0;
             var undoNorms = new List<double>();
             var x = new double[g.Count];
@@ -104,29 +111,24 @@ public static class MitigationEvaluation
                 if (reachable[row.Row]) labelReachable++;
                 // The reference on the same row: every truly shifted node pushed back by its mean shift.
                 Array.Clear(actions);
-                var undoCost = 0.0;
                 foreach (var node in anomalies.RootCauses(row.Row))
-                {
-                    var v = g.IndexOf(node);
-                    actions[v] = -scm.MeanShift(scm.Graph.IndexOf(node));
-                    undoCost += Math.Pow(actions[v] / mitigator.CostScale[v], 2);
-                }
+                    actions[g.IndexOf(node)] = -scm.MeanShift(scm.Graph.IndexOf(node));
                 scm.Simulate(anomalies.NoiseRow(row.Row), x, actions);
-                undoNorms.Add(Math.Sqrt(undoCost));
+                undoNorms.Add(TensorPrimitives.Norm<double>(actions));
                 if (mitigator.Detector.Score(x) <= result.Threshold) undoDetectorFlips++;
                 if (scm.LabelIsNormal(scm.Label(x), cut)) undoLabelFlips++;
                 if (row.Flipped) modelFlips++;
                 Array.Clear(actions);
                 foreach (var (node, theta) in row.Actions) actions[g.IndexOf(node)] = theta;
                 scm.Simulate(anomalies.NoiseRow(row.Row), x, actions);
-                if (mitigator.Detector.Score(x) <= result.Threshold) { detectorFlips++; detectorNorms.Add(row.Cost); }
-                if (scm.LabelIsNormal(scm.Label(x), cut)) { labelFlips++; norms.Add(row.Cost); }
+                var norm = TensorPrimitives.Norm<double>(actions);
+                if (mitigator.Detector.Score(x) <= result.Threshold) { detectorFlips++; detectorNorms.Add(norm); }
+                if (scm.LabelIsNormal(scm.Label(x), cut)) { labelFlips++; norms.Add(norm); costs.Add(row.Cost); }
             }
             var statuses = result.Rows.GroupBy(r => r.Status).ToDictionary(grp => grp.Key, grp => grp.Count());
             scores.Add(new MitigationScore(dataset, given ? "given" : "fitted", seed, detector, alpha, scope, anomalyRows, detected,
-                Ratio(detectorFlips, detected), Ratio(labelFlips, detected), norms.Count == 0 ? double.NaN : norms.Average(), detectorNorms.Count == 0 ? double.NaN : detectorNorms.Average(),
-                Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector),
-                new UndoShiftReference(Ratio(undoDetectorFlips, detected), Ratio(undoLabelFlips, detected), undoNorms.Count == 0 ? double.NaN : undoNorms.Average()),
+                Ratio(detectorFlips, detected), Ratio(labelFlips, detected), Mean(norms), Mean(detectorNorms), Mean(costs), Ratio(modelFlips, detected), statuses, elapsed / Math.Max(1, anomalyRows), Published(dataset, detector),
+                new UndoShiftReference(Ratio(undoDetectorFlips, detected), Ratio(undoLabelFlips, detected), Mean(undoNorms)),
                 Ratio(labelReachable, detected)));
             progress?.Report((double)scores.Count / (detectors.Count * scopes.Count * alphas.Count));
         }
@@ -158,4 +160,6 @@ public static class MitigationEvaluation
     }
 
     private static double Ratio(int k, int n) => n == 0 ? double.NaN : (double)k / n;
+
+    private static double Mean(List<double> values) => values.Count == 0 ? double.NaN : values.Average();
 }

@@ -39,12 +39,13 @@ public static class LocalizeEvalCommand
         var mitigate = new Option<string?>("--mitigate") { Description = "With --rootclam: also RootCLAM's mitigation protocol (table 4) for these detectors, e.g. mahalanobis,pca,mixture." };
         var alphas = new Option<string?>("--alphas") { Description = "Mitigation: comma-separated alphas (default 1)." };
         var actOn = new Option<string?>("--act-on") { Description = "Mitigation: comma-separated action scopes, root-causes (default) and/or controllable (every controllable node)." };
+        var cost = new Option<string?>("--cost") { Description = "Mitigation: the solve's cost, sd (default: ||theta / sd||, sd each node's normal standard deviation) or unit (||theta|| in the nodes' own units, the norm RootCLAM trains on and reports)." };
         var components = new Option<int?>("--components") { Description = "Mitigation: PCA bottleneck width or mixture size (default: by explained variance / BIC)." };
         var shapley = new Option<bool>("--shapley") { Description = "Also rank by Shapley attribution on PetShop and the microservice example (slower)." };
         var format = CommonOptions.Format();
         var command = new Command("localize-eval", "Root-cause localization against the papers' protocols: RootCLAM Loan/Adult, PetShop, DoWhy's microservice example.")
         {
-            petshop, microservice, rootclam, seeds, missing, pi, shapley, mitigate, alphas, actOn, components, format,
+            petshop, microservice, rootclam, seeds, missing, pi, shapley, mitigate, alphas, actOn, cost, components, format,
         };
         command.SetAction((parse, ct) => CliExit.RunAsync(async token =>
         {
@@ -63,6 +64,9 @@ public static class LocalizeEvalCommand
             CommonOptions.OnlyWith(parse, alphas, parse.GetValue(mitigate) is not null, "--mitigate");
             CommonOptions.OnlyWith(parse, components, parse.GetValue(mitigate) is not null, "--mitigate");
             CommonOptions.OnlyWith(parse, actOn, parse.GetValue(mitigate) is not null, "--mitigate");
+            CommonOptions.OnlyWith(parse, cost, parse.GetValue(mitigate) is not null, "--mitigate");
+            var costText = parse.GetValue(cost) ?? "sd";
+            if (costText is not ("sd" or "unit")) throw new InputException($"--cost takes sd or unit, not '{costText}'");
             CommonOptions.OnlyWith(parse, missing, petshops.Length > 0, "--petshop (the other data sets have no gaps)");
             CommonOptions.OnlyWith(parse, shapley, petshops.Length > 0 || micro is not null, "--petshop or --microservice");
             if (parse.GetValue(components) is { } width && width is < 1 or > 1000)
@@ -147,11 +151,12 @@ public static class LocalizeEvalCommand
                                 for (var seed = 0; seed < seedCount; seed++)
                                 {
                                     scores.AddRange(Causal.Mitigation.MitigationEvaluation.Run(name, given, Causal.Mitigation.MitigationEvaluation.ProtocolNormalRows,
-                                        Causal.Mitigation.MitigationEvaluation.ProtocolAnomalies, seed, kinds, alphaValues, piValue, parse.GetValue(components), step.Current, scopes));
+                                        Causal.Mitigation.MitigationEvaluation.ProtocolAnomalies, seed, kinds, alphaValues, piValue, parse.GetValue(components), step.Current, scopes,
+                                        costText == "unit" ? Causal.Mitigation.MitigationEvaluation.Scm(name).Nodes.ToDictionary(node => node, _ => 1.0) : null));
                                     step.Done();
                                 }
-                        output.Add(() => MitigationEvalOutput.WriteTable(console, scores));
-                        document["mitigation"] = MitigationEvalOutput.ToJson(scores);
+                        output.Add(() => MitigationEvalOutput.WriteTable(console, scores, costText));
+                        document["mitigation"] = MitigationEvalOutput.ToJson(scores, costText);
                     }
                 }
 

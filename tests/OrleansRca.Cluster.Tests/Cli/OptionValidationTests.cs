@@ -23,6 +23,8 @@ public sealed class OptionValidationTests
     [InlineData("--components must be between 1 and 1000, not 0", "localize-eval", "--rootclam", "loan", "--mitigate", "pca", "--components", "0")]
     [InlineData("--missing applies only with --petshop", "localize-eval", "--microservice", "{micro}", "--missing", "drop")]
     [InlineData("--mitigate applies only with --rootclam", "localize-eval", "--microservice", "{micro}", "--mitigate", "pca")]
+    [InlineData("--cost applies only with --mitigate", "localize-eval", "--rootclam", "loan", "--cost", "unit")]
+    [InlineData("--cost takes sd or unit, not 'euro'", "localize-eval", "--rootclam", "loan", "--mitigate", "pca", "--cost", "euro")]
     // Checked before the localization protocol runs, not after it.
     [InlineData("--rootclam takes loan or adult, not 'lone'", "localize-eval", "--rootclam", "loan", "--rootclam", "lone")]
     [InlineData("alpha '0' is not a positive number", "localize-eval", "--rootclam", "loan", "--mitigate", "pca", "--alphas", "0")]
