@@ -1,5 +1,8 @@
 """A reference for issue 9's norm comparison (docs/benchmarks.md): the least action, in the nodes' own units (the
-norm RootCLAM reports), that turns a Loan anomaly's ground-truth label normal (y > 0.9), whatever a detector says.
+norm RootCLAM reports), that turns a Loan anomaly's ground-truth label normal (y > 0.9), whatever a detector says;
+and the least that does so while a Mahalanobis detector (our linear analogue of Deep SVDD: trained on 10,000 normal
+rows of the same SCM, threshold at the 0.995 quantile of their distances) scores the counterfactual normal too, on
+the anomalies it detects. The second is a floor for any method's label flips with that detector.
 
 The true Loan SCM of shared/spec/rootclam-datasets.md, anomalies drawn as the protocol does (one of the 15 shift
 types, kept when y < 0.05); actions are soft interventions on L, D, I, S (each node's noise shifted, descendants
@@ -50,19 +53,62 @@ def anomalies(n):
     return out
 
 
+def nodes(u):
+    g, a = u[0], -35 + u[1]
+    return np.array([g, a, -0.5 + sigmoid(-1 + 0.5 * g + sigmoid(0.1 * a) + u[2]), *simulate(u)])
+
+
+def normal_rows(n):
+    out = []
+    while len(out) < n:
+        u = np.array([rng.binomial(1, .5), rng.gamma(10, 3.5), rng.normal(0, .5), rng.normal(0, 2), rng.normal(0, 3),
+                      rng.normal(0, 2), rng.normal(0, 5)])
+        if sigmoid(label_logit(*simulate(u))) > 0.95:
+            out.append(nodes(u))
+    return np.array(out)
+
+
+normal = normal_rows(10_000)
+centre, precision = normal.mean(0), np.linalg.inv(np.cov(normal.T))
+
+
+def distance(x):
+    return float(np.sqrt((x - centre) @ precision @ (x - centre)))
+
+
+threshold = np.quantile([distance(x) for x in normal], 0.995)
 cut = np.log(0.9 / 0.1)
-least = []
-for u in anomalies(rows):
-    def margin(theta, u=u):
-        return label_logit(*simulate(u + np.r_[0, 0, 0, theta])) - cut
+
+
+def least_norm(constraints, spread):
+    """The smallest ||theta|| SLSQP finds meeting every constraint (functions >= 0), from 12 random starts."""
     best = np.inf
     for _ in range(12):
-        r = minimize(lambda t: t @ t, rng.normal(0, 3, 4), method="SLSQP", options={"maxiter": 300},
-                     constraints=[{"type": "ineq", "fun": lambda t: margin(t) - 1e-6}])
-        if r.success and margin(r.x) >= -1e-6:
+        r = minimize(lambda t: t @ t, rng.normal(0, spread, 4), method="SLSQP", options={"maxiter": 400},
+                     constraints=[{"type": "ineq", "fun": lambda t, c=c: c(t) - 1e-6} for c in constraints])
+        if r.success and all(c(r.x) >= -1e-6 for c in constraints):
             best = min(best, float(np.linalg.norm(r.x)))
-    least.append(best)
-least = np.array(least)
-found = np.isfinite(least)
-print(f"{rows} anomalies, a label-flipping action found for {found.sum()}; least ||theta|| (nodes' units): "
-      f"mean {least[found].mean():.3f}, median {np.median(least[found]):.3f}, 90th percentile {np.quantile(least[found], .9):.3f}")
+    return best
+
+
+def summary(values):
+    v = np.array(values)
+    v = v[np.isfinite(v)]
+    cheapest = np.sort(v)[:int(np.ceil(0.963 * len(v)))]  # as many rows as RootCLAM's 0.963 label flips (Deep SVDD)
+    return (f"found for {len(v)}: mean {v.mean():.3f}, median {np.median(v):.3f}, 90th percentile {np.quantile(v, .9):.3f}; "
+            f"mean of the cheapest 96.3% {cheapest.mean():.3f}")
+
+
+label_only, with_detector = [], []
+for u in anomalies(rows):
+    def label(theta, u=u):
+        return label_logit(*simulate(u + np.r_[0, 0, 0, theta])) - cut
+
+    def inside(theta, u=u):
+        return threshold - distance(nodes(u + np.r_[0, 0, 0, theta]))
+    label_only.append(least_norm([label], 3))
+    if inside(np.zeros(4)) < 0:  # detected
+        with_detector.append(least_norm([label, inside], 6))
+print(f"{rows} anomalies; least ||theta|| (nodes' units) turning the label normal, {summary(label_only)}")
+print(f"{len(with_detector)} detected by Mahalanobis (threshold {threshold:.3f}); least ||theta|| turning the label and "
+      f"the detector normal, {summary(with_detector)}")
