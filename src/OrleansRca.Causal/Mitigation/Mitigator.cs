@@ -42,6 +42,9 @@ public sealed record MitigationOptions
 
     public static string ToText(ActionScope scope) => scope == ActionScope.Controllable ? "controllable" : "root-causes";
 
+    /// <summary>The cost scales of <c>unit</c>: 1 for every node, so the cost is ||theta|| in the nodes' own units.</summary>
+    public static IReadOnlyDictionary<string, double> UnitCost(IEnumerable<string> nodes) => nodes.ToDictionary(n => n, _ => 1.0);
+
     public void Validate()
     {
         if (!(Alpha > 0) || !double.IsFinite(Alpha)) throw new InputException($"alpha must be a positive number, not {Alpha}");

@@ -152,7 +152,7 @@ public static class LocalizeEvalCommand
                                 {
                                     scores.AddRange(Causal.Mitigation.MitigationEvaluation.Run(name, given, Causal.Mitigation.MitigationEvaluation.ProtocolNormalRows,
                                         Causal.Mitigation.MitigationEvaluation.ProtocolAnomalies, seed, kinds, alphaValues, piValue, parse.GetValue(components), step.Current, scopes,
-                                        costText == "unit" ? Causal.Mitigation.MitigationEvaluation.Scm(name).Nodes.ToDictionary(node => node, _ => 1.0) : null));
+                                        costText == "unit" ? Causal.Mitigation.MitigationOptions.UnitCost(Causal.Mitigation.MitigationEvaluation.Scm(name).Nodes) : null));
                                     step.Done();
                                 }
                         output.Add(() => MitigationEvalOutput.WriteTable(console, scores, costText));

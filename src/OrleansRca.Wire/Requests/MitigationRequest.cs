@@ -46,7 +46,7 @@ public sealed record MitigationRequest(LocalizationData Data, MitigationOptions 
                     : throw new InputException($"cost: the scale of '{kv.Key}' must be a number"));
             case JsonValue v when v.TryGetValue<string>(out var text):
                 if (text == "sd") return null;
-                if (text == "unit") return names.ToDictionary(n => n, _ => 1.0);
+                if (text == "unit") return MitigationOptions.UnitCost(names);
                 var scales = new Dictionary<string, double>();
                 foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
                 {

@@ -32,7 +32,7 @@ public sealed class MitigationEvaluationTests
     [Fact]
     public void The_reported_norm_is_the_action_in_the_nodes_own_units()
     {
-        var unit = new LoanScm().Nodes.ToDictionary(n => n, _ => 1.0);
+        var unit = MitigationOptions.UnitCost(new LoanScm().Nodes);
         var raw = MitigationEvaluation.Run("loan", given: true, 2_000, 300, seed: 0, [DetectorKind.Pca], [0.5], pi: 0.125,
             scopes: [ActionScope.Controllable], costScale: unit).Single();
         Assert.True(raw.LabelFlip > 0.2, $"label flips {raw.LabelFlip:F3}");
