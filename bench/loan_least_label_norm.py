@@ -12,15 +12,27 @@ types, kept when y < 0.05); actions are soft interventions on L, D, I, S (each n
 respond). Per row, scipy's SLSQP minimises ||theta||^2 subject to the label's logit reaching logit(0.9), from 12
 random starts (the constraint is not convex: S has a kink at I = 0 and the logit holds I*S); the smallest norm found.
 
-Usage: /usr/bin/python3 bench/loan_least_label_norm.py [ANOMALIES] [SEED]   (Debian's python3-numpy and -scipy)
+With --exact, each row's minimum is global instead, up to the grid: once the action on I is fixed, S's kink and
+I*S are constants, the label's constraint is linear and each detector's is convex quadratic in the actions on L, D
+and S (the counterfactual is affine in them), so SLSQP solves that convex problem exactly; the action on I runs
+over a grid (-20..20 by 0.1, warm-started along it), refined by 0.005 around the best point. Both searches are
+run on the same rows and both figures printed, so the random starts' figure can be checked against the global one.
+
+--csv FILE writes each row's least norms (empty where the detector does not flag the row), for
+bench/plot_mitigation_frontier.py.
+
+Usage: /usr/bin/python3 bench/loan_least_label_norm.py [ANOMALIES] [SEED] [--exact] [--csv FILE]   (Debian's python3-numpy and -scipy)
 """
 import sys
 
 import numpy as np
 from scipy.optimize import minimize
 
-rows = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-rng = np.random.default_rng(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+exact = "--exact" in sys.argv
+csv_path = sys.argv[sys.argv.index("--csv") + 1] if "--csv" in sys.argv else None
+arguments = [a for i, a in enumerate(sys.argv[1:], 1) if a not in ("--exact", "--csv") and sys.argv[i - 1] != "--csv"]
+rows = int(arguments[0]) if arguments else 300
+rng = np.random.default_rng(int(arguments[1]) if len(arguments) > 1 else 0)
 
 
 def sigmoid(x):
@@ -105,10 +117,34 @@ def least_norm(constraints, spread):
     return best
 
 
+def least_norm_global(constraints):
+    """The smallest ||theta|| meeting every constraint (functions of theta >= 0), global up to the grid over the
+    action on I: for a fixed one, the problem in the actions on L, D, S is convex and SLSQP's answer is its minimum."""
+    def at(t_i, start):
+        full = lambda z: np.array([z[0], z[1], t_i, z[2]])
+        r = minimize(lambda z: z @ z, start, method="SLSQP", options={"maxiter": 400},
+                     constraints=[{"type": "ineq", "fun": lambda z, c=c: c(full(z)) - 1e-6} for c in constraints])
+        ok = r.success and all(c(full(r.x)) >= -1e-6 for c in constraints)
+        return (float(np.sqrt(t_i * t_i + r.x @ r.x)) if ok else np.inf), r.x
+
+    best, best_i, start = np.inf, None, np.zeros(3)
+    for t_i in np.arange(-20, 20.0001, 0.1):
+        value, z = at(t_i, start)
+        start = z if np.isfinite(value) else np.zeros(3)
+        if value < best:
+            best, best_i = value, t_i
+    if best_i is not None:
+        for t_i in np.arange(best_i - 0.1, best_i + 0.1001, 0.005):
+            best = min(best, at(t_i, np.zeros(3))[0])
+    return best
+
+
 def summary(values, share=None):
     v = np.array(values)
+    v = v[~np.isnan(v)]
+    found = len(v[np.isfinite(v)])
     v = v[np.isfinite(v)]
-    text = f"found for {len(v)}: mean {v.mean():.3f}, median {np.median(v):.3f}, 90th percentile {np.quantile(v, .9):.3f}"
+    text = f"found for {found}: mean {v.mean():.3f}, median {np.median(v):.3f}, 90th percentile {np.quantile(v, .9):.3f}"
     if share is not None:
         text += f"; mean over the cheapest {share:.1%} {np.sort(v)[:int(np.ceil(share * len(v)))].mean():.3f}"
     return text
@@ -116,16 +152,38 @@ def summary(values, share=None):
 
 label_only = []
 with_detector = {name: [] for name, *_ in detectors}
+label_only_global = []
+with_detector_global = {name: [] for name, *_ in detectors}
 for u in anomalies(rows):
     def label(theta, u=u):
         return label_logit(*simulate(u + np.r_[0, 0, 0, theta])) - cut
     label_only.append(least_norm([label], 3))
+    if exact:
+        label_only_global.append(least_norm_global([label]))
     for name, score, *_ in detectors:
         def inside(theta, u=u, score=score, limit=thresholds[name]):
             return limit - score(nodes(u + np.r_[0, 0, 0, theta]))
-        if inside(np.zeros(4)) < 0:  # detected
-            with_detector[name].append(least_norm([label, inside], 6))
+        detected = inside(np.zeros(4)) < 0
+        with_detector[name].append(least_norm([label, inside], 6) if detected else np.nan)
+        if exact:
+            with_detector_global[name].append(least_norm_global([label, inside]) if detected else np.nan)
 print(f"{rows} anomalies; least ||theta|| (nodes' units) turning the label normal, {summary(label_only)}")
 for name, _, theirs, flips, norm in detectors:
-    print(f"{len(with_detector[name])} detected by {name} (threshold {thresholds[name]:.3f}); least ||theta|| turning the "
+    print(f"{np.sum(~np.isnan(with_detector[name]))} detected by {name} (threshold {thresholds[name]:.3f}); least ||theta|| turning the "
           f"label and the detector normal, {summary(with_detector[name], flips)} (RootCLAM's {theirs}: {flips} at {norm})")
+if exact:
+    print(f"global (grid over the action on I): label alone, {summary(label_only_global)}")
+    for name, _, theirs, flips, norm in detectors:
+        found = np.array(with_detector[name]), np.array(with_detector_global[name])
+        both = np.isfinite(found[0]) & np.isfinite(found[1])
+        print(f"global, {name}: {summary(with_detector_global[name], flips)}; the random starts' figure is above the "
+              f"global one by {np.mean(found[0][both] - found[1][both]):.4f} on average, at most "
+              f"{np.max(found[0][both] - found[1][both]):.4f}, and below it on {np.sum(found[0][both] < found[1][both] - 1e-3)} rows")
+if csv_path:
+    columns = {"label": label_only, **{name: with_detector[name] for name, *_ in detectors}}
+    if exact:
+        columns |= {"label_global": label_only_global, **{f"{name}_global": with_detector_global[name] for name, *_ in detectors}}
+    with open(csv_path, "w") as f:
+        f.write(",".join(columns) + "\n")
+        for values in zip(*columns.values()):
+            f.write(",".join("" if np.isnan(v) else f"{v:.6f}" for v in values) + "\n")
