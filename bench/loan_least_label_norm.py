@@ -17,6 +17,8 @@ I*S are constants, the label's constraint is linear and each detector's is conve
 and S (the counterfactual is affine in them), so SLSQP solves that convex problem exactly; the action on I runs
 over a grid (-20..20 by 0.1, warm-started along it), refined by 0.005 around the best point. Both searches are
 run on the same rows and both figures printed, so the random starts' figure can be checked against the global one.
+Slow: tens of seconds a row (6 rows agreed with the random starts to 3 decimals; a 120-row run was stopped after
+46 minutes on the 2-core machine).
 
 --csv FILE writes each row's least norms (empty where the detector does not flag the row), for
 bench/plot_mitigation_frontier.py.
