@@ -25,16 +25,19 @@ bench/plot_mitigation_frontier.py.
 
 Usage: /usr/bin/python3 bench/loan_least_label_norm.py [ANOMALIES] [SEED] [--exact] [--csv FILE]   (Debian's python3-numpy and -scipy)
 """
-import sys
+import argparse
 
 import numpy as np
 from scipy.optimize import minimize
 
-exact = "--exact" in sys.argv
-csv_path = sys.argv[sys.argv.index("--csv") + 1] if "--csv" in sys.argv else None
-arguments = [a for i, a in enumerate(sys.argv[1:], 1) if a not in ("--exact", "--csv") and sys.argv[i - 1] != "--csv"]
-rows = int(arguments[0]) if arguments else 300
-rng = np.random.default_rng(int(arguments[1]) if len(arguments) > 1 else 0)
+parser = argparse.ArgumentParser(description="The least label-flipping Loan actions, alone and with a detector held normal.")
+parser.add_argument("rows", nargs="?", type=int, default=300, help="anomalies to draw (default 300)")
+parser.add_argument("seed", nargs="?", type=int, default=0, help="random seed (default 0)")
+parser.add_argument("--exact", action="store_true", help="also the global search over a grid of the action on I")
+parser.add_argument("--csv", dest="csv_path", help="write each row's least norms to this file")
+arguments = parser.parse_args()
+exact, csv_path, rows = arguments.exact, arguments.csv_path, arguments.rows
+rng = np.random.default_rng(arguments.seed)
 
 
 def sigmoid(x):
@@ -56,17 +59,22 @@ def label_logit(loan, duration, income, savings):
     return 0.3 * (-loan - duration + income + savings + income * savings)
 
 
+def noise():
+    """One draw of (u_G, u_A, u_E, u_L, u_D, u_I, u_S) from the normal SCM."""
+    return np.array([rng.binomial(1, .5), rng.gamma(10, 3.5), rng.normal(0, .5), rng.normal(0, 2), rng.normal(0, 3),
+                     rng.normal(0, 2), rng.normal(0, 5)], dtype=float)
+
+
 def anomalies(n):
     out = []
     while len(out) < n:
-        u = [rng.binomial(1, .5), rng.gamma(10, 3.5), rng.normal(0, .5), rng.normal(0, 2), rng.normal(0, 3),
-             rng.normal(0, 2), rng.normal(0, 5)]
+        u = noise()
         kind = rng.integers(1, 16)
         for bit, node, shift in ((1, 3, 4), (2, 4, 9), (4, 5, -4), (8, 6, -25)):
             if kind & bit:
                 u[node] += shift
         if sigmoid(label_logit(*simulate(u))) < 0.05:
-            out.append(np.array(u, dtype=float))
+            out.append(u)
     return out
 
 
@@ -78,8 +86,7 @@ def nodes(u):
 def normal_rows(n):
     out = []
     while len(out) < n:
-        u = np.array([rng.binomial(1, .5), rng.gamma(10, 3.5), rng.normal(0, .5), rng.normal(0, 2), rng.normal(0, 3),
-                      rng.normal(0, 2), rng.normal(0, 5)])
+        u = noise()
         if sigmoid(label_logit(*simulate(u))) > 0.95:
             out.append(nodes(u))
     return np.array(out)
@@ -108,26 +115,25 @@ thresholds = {name: np.quantile([score(x) for x in normal], 0.995) for name, sco
 cut = np.log(0.9 / 0.1)
 
 
+def slsqp(constraints, start, actions=lambda z: z):
+    """SLSQP's least ||z|| from start with every constraint (a function of theta = actions(z)) >= 0: (its norm, or
+    inf when it failed or broke a constraint; z)."""
+    r = minimize(lambda z: z @ z, start, method="SLSQP", options={"maxiter": 400},
+                 constraints=[{"type": "ineq", "fun": lambda z, c=c: c(actions(z)) - 1e-6} for c in constraints])
+    ok = r.success and all(c(actions(r.x)) >= -1e-6 for c in constraints)
+    return (float(np.linalg.norm(actions(r.x))) if ok else np.inf), r.x
+
+
 def least_norm(constraints, spread):
     """The smallest ||theta|| SLSQP finds meeting every constraint (functions >= 0), from 12 random starts."""
-    best = np.inf
-    for _ in range(12):
-        r = minimize(lambda t: t @ t, rng.normal(0, spread, 4), method="SLSQP", options={"maxiter": 400},
-                     constraints=[{"type": "ineq", "fun": lambda t, c=c: c(t) - 1e-6} for c in constraints])
-        if r.success and all(c(r.x) >= -1e-6 for c in constraints):
-            best = min(best, float(np.linalg.norm(r.x)))
-    return best
+    return min(slsqp(constraints, rng.normal(0, spread, 4))[0] for _ in range(12))
 
 
 def least_norm_global(constraints):
     """The smallest ||theta|| meeting every constraint (functions of theta >= 0), global up to the grid over the
     action on I: for a fixed one, the problem in the actions on L, D, S is convex and SLSQP's answer is its minimum."""
     def at(t_i, start):
-        full = lambda z: np.array([z[0], z[1], t_i, z[2]])
-        r = minimize(lambda z: z @ z, start, method="SLSQP", options={"maxiter": 400},
-                     constraints=[{"type": "ineq", "fun": lambda z, c=c: c(full(z)) - 1e-6} for c in constraints])
-        ok = r.success and all(c(full(r.x)) >= -1e-6 for c in constraints)
-        return (float(np.sqrt(t_i * t_i + r.x @ r.x)) if ok else np.inf), r.x
+        return slsqp(constraints, start, lambda z: np.array([z[0], z[1], t_i, z[2]]))
 
     best, best_i, start = np.inf, None, np.zeros(3)
     for t_i in np.arange(-20, 20.0001, 0.1):
@@ -143,10 +149,8 @@ def least_norm_global(constraints):
 
 def summary(values, share=None):
     v = np.array(values)
-    v = v[~np.isnan(v)]
-    found = len(v[np.isfinite(v)])
-    v = v[np.isfinite(v)]
-    text = f"found for {found}: mean {v.mean():.3f}, median {np.median(v):.3f}, 90th percentile {np.quantile(v, .9):.3f}"
+    v = v[np.isfinite(v)]  # nan: not detected; inf: no solution found
+    text = f"found for {len(v)}: mean {v.mean():.3f}, median {np.median(v):.3f}, 90th percentile {np.quantile(v, .9):.3f}"
     if share is not None:
         text += f"; mean over the cheapest {share:.1%} {np.sort(v)[:int(np.ceil(share * len(v)))].mean():.3f}"
     return text
@@ -187,5 +191,5 @@ if csv_path:
         columns |= {"label_global": label_only_global, **{f"{name}_global": with_detector_global[name] for name, *_ in detectors}}
     with open(csv_path, "w") as f:
         f.write(",".join(columns) + "\n")
-        for values in zip(*columns.values()):
-            f.write(",".join("" if np.isnan(v) else f"{v:.6f}" for v in values) + "\n")
+        for row in zip(*columns.values()):
+            f.write(",".join("" if np.isnan(v) else f"{v:.6f}" for v in row) + "\n")
